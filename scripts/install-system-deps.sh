@@ -4,7 +4,7 @@
 #  - Jupyter (classic notebook + nbconvert + ipykernel) to run the tslab kernel and export HTML;
 #  - dataset-fashion-mnist (/usr/share/datasets/fashion-mnist);
 #  - chromium, for the browser tests (playwright-core drives it; no browser is downloaded);
-#  - python3-torch (CPU), the reference peer of `npm run bench` (optional: pass --no-torch to skip).
+#  - python3-torch (CPU) + OpenBLAS, the reference peer of `npm run bench` (optional: --no-torch skips it).
 # Usage: sudo scripts/install-system-deps.sh [--no-torch] [--no-browser]
 set -euo pipefail
 
@@ -25,7 +25,8 @@ packages=(
   dataset-fashion-mnist
 )
 [ "$with_browser" = 1 ] && packages+=(chromium)
-[ "$with_torch" = 1 ] && packages+=(python3-torch)
+# OpenBLAS: without it Debian's torch uses the reference BLAS and is ~5x slower (an unfair peer).
+[ "$with_torch" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
 
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi

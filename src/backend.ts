@@ -121,6 +121,9 @@ async function tryJsBackend(name: 'wasm' | 'cpu', rejected: BackendInfo['rejecte
     if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") falhou`);
     await tf.ready();
+    // The cpu backend prints an "install our node backend" banner at its first tensor;
+    // describeBackend() already says which engine runs and why, so skip it.
+    if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   } catch (err) {
     rejected.push({ package: pkg, reason: firstLine(err) });
     return null;

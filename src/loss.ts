@@ -1,0 +1,44 @@
+/**
+ * The VAE loss of the book (GDL models/VAE.py `compile`), as pure functions of tensors.
+ *
+ *   r_loss  = r_loss_factor · mean_{h,w,c} (x − x̂)²            (per image)
+ *   kl_loss = −½ · Σ_z (1 + log σ² − μ² − σ²)                   (per image; KL(N(μ,σ²) ‖ N(0,I)))
+ *   loss    = mean over the batch of (r_loss + kl_loss)
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface VaeLossTerms {
+  /** Batch mean of r_loss + kl_loss. */
+  loss: tf.Scalar;
+  /** Batch mean of the weighted reconstruction term (Keras metric `vae_r_loss`). */
+  rLoss: tf.Scalar;
+  /** Batch mean of the KL term (Keras metric `vae_kl_loss`). */
+  klLoss: tf.Scalar;
+}
+
+/** Mean squared error per image: mean over all axes but the first. */
+export function reconstructionError(x: tf.Tensor, xHat: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const axes = x.shape.map((_, i) => i).slice(1);
+    return tf.squaredDifference(x, xHat).mean(axes) as tf.Tensor1D;
+  });
+}
+
+/** KL(N(μ, σ²) ‖ N(0, I)) per image: −½ Σ (1 + log_var − μ² − exp(log_var)). */
+export function klDivergence(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).sum(1).mul(-0.5) as tf.Tensor1D);
+}
+
+/** The three numbers Keras reports while training the VAE. */
+export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor2D, logVar: tf.Tensor2D, rLossFactor: number): VaeLossTerms {
+  return tf.tidy(() => {
+    const r = reconstructionError(x, xHat).mul(rLossFactor);
+    const kl = klDivergence(mu, logVar);
+    return { loss: r.add(kl).mean() as tf.Scalar, rLoss: r.mean() as tf.Scalar, klLoss: kl.mean() as tf.Scalar };
+  });
+}
+
+/** The plain autoencoder's loss (GDL models/AE.py): batch mean of the per-image MSE. */
+export function autoencoderLoss(x: tf.Tensor, xHat: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => reconstructionError(x, xHat).mean() as tf.Scalar);
+}

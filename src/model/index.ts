@@ -1,0 +1,7 @@
+export * from './options';
+export * from './layers';
+export * from './vae';
+export * from './autoencoder';
+export * from './summary';
+export * from './diagram';
+export { readParams, type ParamsFile, type CompileSettings, type RunManifest, PARAMS_FILE } from './params';

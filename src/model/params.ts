@@ -1,0 +1,99 @@
+/**
+ * `params.json`: what a run folder says about itself — the model configuration, the compile
+ * settings, and a manifest (package versions, backend, command, seed). Validated on load.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { backendInfo } from '../backend';
+import { ConfigError, DataError } from '../errors';
+import { writeFileAtomic } from '../io/files';
+import { validateOptions, type AutoencoderOptions } from './options';
+
+export const PARAMS_FILE = 'params.json';
+export const PARAMS_FORMAT = 'vae-didatico/params@1';
+
+export interface CompileSettings {
+  learningRate: number;
+  /** Only for the VAE. */
+  rLossFactor?: number;
+}
+
+export interface RunManifest {
+  package: string;
+  versions: Record<string, string>;
+  backend: { name: string; device: string; gpu: boolean } | null;
+  command: string;
+  createdAt: string;
+}
+
+export interface ParamsFile {
+  format: typeof PARAMS_FORMAT;
+  kind: 'vae' | 'ae';
+  options: AutoencoderOptions;
+  compile: CompileSettings | null;
+  manifest: RunManifest;
+}
+
+function packageVersion(): string {
+  try {
+    // dist/src/model → the package root
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return 'desconhecida';
+  }
+}
+
+/** Versions and backend of this process, for the manifest. */
+export function runManifest(): RunManifest {
+  let backend: RunManifest['backend'] = null;
+  try {
+    const b = backendInfo();
+    backend = { name: b.name, device: b.device, gpu: b.gpu };
+  } catch {
+    // backend not initialised yet: nothing to record
+  }
+  return {
+    package: `vae-didatico@${packageVersion()}`,
+    versions: { tfjs: tf.version.tfjs, node: process.version },
+    backend,
+    command: process.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** Writes params.json into `folder`. */
+export async function writeParams(folder: string, params: Omit<ParamsFile, 'format' | 'manifest'>): Promise<void> {
+  const file: ParamsFile = { format: PARAMS_FORMAT, ...params, manifest: runManifest() };
+  await writeFileAtomic(path.join(folder, PARAMS_FILE), JSON.stringify(file, null, 2) + '\n');
+}
+
+/** Reads and validates params.json of `folder` (Portuguese errors naming the file). */
+export async function readParams(folder: string, expectedKind?: 'vae' | 'ae'): Promise<ParamsFile> {
+  const file = path.join(folder, PARAMS_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`Não encontrei ${file}: esta pasta não é uma execução salva (rode o treino ou vae.save(pasta) antes).`, file, { cause: err });
+  }
+  let params: ParamsFile;
+  try {
+    params = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`${file} está corrompido (JSON inválido: ${(err as Error).message}).`, file, { cause: err });
+  }
+  if (params?.format !== PARAMS_FORMAT) {
+    throw new DataError(`${file} não é um params.json do vae-didatico (formato "${params?.format}", esperado "${PARAMS_FORMAT}").`, file);
+  }
+  if (expectedKind && params.kind !== expectedKind) {
+    const names = { vae: 'VariationalAutoencoder', ae: 'Autoencoder' };
+    throw new DataError(`${file} descreve um ${names[params.kind] ?? params.kind}, não um ${names[expectedKind]}.`, file);
+  }
+  try {
+    validateOptions(params.options);
+  } catch (err) {
+    throw new DataError(`${file}: configuração inválida — ${(err as ConfigError).message}`, file, { cause: err });
+  }
+  return params;
+}

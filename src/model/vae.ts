@@ -1,0 +1,75 @@
+/**
+ * The variational autoencoder of the book (GDL models/VAE.py), layer for layer:
+ * encoder x → (mu, log_var) → z = mu + exp(log_var/2)·ε, decoder z → x̂.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors';
+import { vaeLoss } from '../loss';
+import { ConvAutoencoderBase, loadRun } from './base';
+import { buildDecoder, buildEncoderBody, denseHead } from './build';
+import { sample, Sampling } from './layers';
+import type { AutoencoderOptions } from './options';
+import type { CompileSettings } from './params';
+
+export class VariationalAutoencoder extends ConvAutoencoderBase {
+  readonly kind = 'vae' as const;
+  readonly metricNames = ['loss', 'vae_r_loss', 'vae_kl_loss'] as const;
+  /** x → z (sampled, `encoder_output`), as GDL's `vae.encoder`. */
+  readonly encoder: tf.LayersModel;
+  /** x → [mu, log_var], as GDL's `vae.encoder_mu_log_var`. */
+  readonly encoderMuLogVar: tf.LayersModel;
+  readonly decoder: tf.LayersModel;
+  readonly model: tf.LayersModel;
+  /** Weight of the reconstruction term, set by `compile`. */
+  rLossFactor: number | null = null;
+
+  constructor(options: AutoencoderOptions) {
+    super(options);
+    const o = this.options;
+    const encoderInput = tf.input({ shape: o.inputDim, name: 'encoder_input' });
+    const { x, shapeBeforeFlattening } = buildEncoderBody(o, encoderInput);
+    const mu = denseHead(o, 'mu', x, 0);
+    const logVar = denseHead(o, 'log_var', x, 1);
+    this.encoderMuLogVar = tf.model({ inputs: encoderInput, outputs: [mu, logVar], name: 'encoder_mu_log_var' });
+    const encoderOutput = new Sampling({ name: 'encoder_output' }).apply([mu, logVar]) as tf.SymbolicTensor;
+    this.encoder = tf.model({ inputs: encoderInput, outputs: encoderOutput, name: 'encoder' });
+    this.decoder = buildDecoder(o, shapeBeforeFlattening);
+    this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'vae' });
+  }
+
+  /** GDL's `compile(learning_rate, r_loss_factor)`: Adam + loss = r_loss_factor·r_loss + KL. */
+  compile(learningRate: number, rLossFactor: number): void {
+    if (!(typeof rLossFactor === 'number' && rLossFactor > 0 && Number.isFinite(rLossFactor))) {
+      throw new ConfigError(`rLossFactor deve ser um número positivo; recebido ${JSON.stringify(rLossFactor)}.`);
+    }
+    this.setOptimizer(learningRate);
+    this.rLossFactor = rLossFactor;
+  }
+
+  compileSettings(): CompileSettings | null {
+    return this.learningRate === null ? null : { learningRate: this.learningRate, rLossFactor: this.rLossFactor! };
+  }
+
+  /** [loss, vae_r_loss, vae_kl_loss] of a batch, with the given ε for z = mu + exp(log_var/2)·ε. */
+  lossTerms(x: tf.Tensor4D, eps: tf.Tensor2D, training: boolean): tf.Scalar[] {
+    if (this.rLossFactor === null) throw new ConfigError('Compile o modelo antes: vae.compile(LEARNING_RATE, R_LOSS_FACTOR).');
+    const [mu, logVar] = this.encoderMuLogVar.apply(x, { training }) as tf.Tensor2D[];
+    const xHat = this.decoder.apply(sample(mu, logVar, eps), { training }) as tf.Tensor;
+    const t = vaeLoss(x, xHat, mu, logVar, this.rLossFactor);
+    return [t.loss, t.rLoss, t.klLoss];
+  }
+
+  /** Rebuilds a saved run: params.json + the latest weights (GDL: build, then `load_weights`). */
+  static load(folder: string, options: { weights?: boolean } = {}): Promise<VariationalAutoencoder> {
+    return loadRun(
+      folder,
+      'vae',
+      (o, compile) => {
+        const vae = new VariationalAutoencoder(o);
+        if (compile) vae.compile(compile.learningRate, compile.rLossFactor ?? 1000);
+        return vae;
+      },
+      options,
+    );
+  }
+}
