@@ -29,12 +29,23 @@ export function klDivergence(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D 
   return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).sum(1).mul(-0.5) as tf.Tensor1D);
 }
 
-/** The three numbers Keras reports while training the VAE. */
-export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor2D, logVar: tf.Tensor2D, rLossFactor: number): VaeLossTerms {
+/**
+ * The three numbers Keras reports while training the VAE. `klWeight` (default 1) scales the KL
+ * term in `loss` only — 0 trains without regularisation while still reporting the KL.
+ */
+export function vaeLoss(
+  x: tf.Tensor,
+  xHat: tf.Tensor,
+  mu: tf.Tensor2D,
+  logVar: tf.Tensor2D,
+  rLossFactor: number,
+  klWeight = 1,
+): VaeLossTerms {
   return tf.tidy(() => {
     const r = reconstructionError(x, xHat).mul(rLossFactor);
     const kl = klDivergence(mu, logVar);
-    return { loss: r.add(kl).mean() as tf.Scalar, rLoss: r.mean() as tf.Scalar, klLoss: kl.mean() as tf.Scalar };
+    const total = klWeight === 1 ? r.add(kl) : klWeight === 0 ? r : r.add(kl.mul(klWeight));
+    return { loss: total.mean() as tf.Scalar, rLoss: r.mean() as tf.Scalar, klLoss: kl.mean() as tf.Scalar };
   });
 }
 

@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DataError } from '../errors';
+import { ConfigError, DataError, ShapeError } from '../errors';
 import { writeFileAtomic } from '../io/files';
-import { findLatestCheckpoint, loadWeightsInto, LATEST, type NamedVariable } from '../train/checkpoint';
+import { findLatestCheckpoint, listCheckpoints, loadWeightsInto, LATEST, type NamedVariable } from '../train/checkpoint';
 import { fit, type TrainOptions } from '../train/fit';
 import type { TrainResult, TrainableModel } from '../train/types';
 import { modelDiagramSvg } from './diagram';
@@ -136,18 +136,23 @@ export async function loadRun<T extends ConvAutoencoderBase>(
   const params = await readParams(folder, kind);
   const model = create(params.options, params.compile);
   if (options.weights !== false) {
-    try {
-      await model.loadWeights(path.join(folder, 'weights', LATEST));
-    } catch (err) {
-      const found = await findLatestCheckpoint(path.join(folder, 'weights'));
-      if (!found) {
-        model.dispose();
-        throw err instanceof DataError ? err : new DataError(`${(err as Error).message} (params.json: ${path.join(folder, 'params.json')})`, folder, { cause: err });
+    // The latest checkpoint first; if it is unreadable, the most advanced one that loads.
+    const candidates = [path.join(folder, 'weights', LATEST), ...(await listCheckpoints(path.join(folder, 'weights'))).map((c) => c.dir)];
+    let firstError: unknown = null;
+    for (const dir of [...new Set(candidates)]) {
+      try {
+        await model.loadWeights(dir);
+        if (firstError) console.warn(`Aviso: ${(firstError as Error).message} Usei os pesos de ${dir}.`);
+        firstError = null;
+        break;
+      } catch (err) {
+        firstError ??= err;
+        if (err instanceof ShapeError) break; // params.json and weights disagree: no fallback helps
       }
-      await loadWeightsInto(found.dir, model.namedVariables()).catch((e) => {
-        model.dispose();
-        throw e;
-      });
+    }
+    if (firstError) {
+      model.dispose();
+      throw firstError;
     }
   }
   return model;

@@ -17,6 +17,8 @@ export interface CompileSettings {
   learningRate: number;
   /** Only for the VAE. */
   rLossFactor?: number;
+  /** Only for the VAE, when not 1 (0: trained without the KL term). */
+  klWeight?: number;
 }
 
 export interface RunManifest {

@@ -22,6 +22,8 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
   readonly model: tf.LayersModel;
   /** Weight of the reconstruction term, set by `compile`. */
   rLossFactor: number | null = null;
+  /** Weight of the KL term (1 in the book; 0 trains the same network without regularisation). */
+  klWeight = 1;
 
   constructor(options: AutoencoderOptions) {
     super(options);
@@ -37,17 +39,26 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'vae' });
   }
 
-  /** GDL's `compile(learning_rate, r_loss_factor)`: Adam + loss = r_loss_factor·r_loss + KL. */
-  compile(learningRate: number, rLossFactor: number): void {
+  /**
+   * GDL's `compile(learning_rate, r_loss_factor)`: Adam + loss = r_loss_factor·r_loss + KL.
+   * `klWeight` (default 1) scales the KL term; 0 gives the "sem regularização" comparison.
+   */
+  compile(learningRate: number, rLossFactor: number, options: { klWeight?: number } = {}): void {
     if (!(typeof rLossFactor === 'number' && rLossFactor > 0 && Number.isFinite(rLossFactor))) {
       throw new ConfigError(`rLossFactor deve ser um número positivo; recebido ${JSON.stringify(rLossFactor)}.`);
     }
+    const klWeight = options.klWeight ?? 1;
+    if (!(typeof klWeight === 'number' && klWeight >= 0 && Number.isFinite(klWeight))) {
+      throw new ConfigError(`klWeight deve ser um número ≥ 0; recebido ${JSON.stringify(klWeight)}.`);
+    }
     this.setOptimizer(learningRate);
     this.rLossFactor = rLossFactor;
+    this.klWeight = klWeight;
   }
 
   compileSettings(): CompileSettings | null {
-    return this.learningRate === null ? null : { learningRate: this.learningRate, rLossFactor: this.rLossFactor! };
+    if (this.learningRate === null) return null;
+    return { learningRate: this.learningRate, rLossFactor: this.rLossFactor!, ...(this.klWeight !== 1 ? { klWeight: this.klWeight } : {}) };
   }
 
   /** [loss, vae_r_loss, vae_kl_loss] of a batch, with the given ε for z = mu + exp(log_var/2)·ε. */
@@ -55,7 +66,7 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     if (this.rLossFactor === null) throw new ConfigError('Compile o modelo antes: vae.compile(LEARNING_RATE, R_LOSS_FACTOR).');
     const [mu, logVar] = this.encoderMuLogVar.apply(x, { training }) as tf.Tensor2D[];
     const xHat = this.decoder.apply(sample(mu, logVar, eps), { training }) as tf.Tensor;
-    const t = vaeLoss(x, xHat, mu, logVar, this.rLossFactor);
+    const t = vaeLoss(x, xHat, mu, logVar, this.rLossFactor, this.klWeight);
     return [t.loss, t.rLoss, t.klLoss];
   }
 
@@ -66,7 +77,7 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
       'vae',
       (o, compile) => {
         const vae = new VariationalAutoencoder(o);
-        if (compile) vae.compile(compile.learningRate, compile.rLossFactor ?? 1000);
+        if (compile) vae.compile(compile.learningRate, compile.rLossFactor ?? 1000, { klWeight: compile.klWeight });
         return vae;
       },
       options,

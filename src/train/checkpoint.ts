@@ -96,27 +96,28 @@ export async function readCheckpointInfo(dir: string): Promise<CheckpointInfo | 
   }
 }
 
-/** The most advanced complete checkpoint under `weightsDir` (latest or per-epoch), or null. */
-export async function findLatestCheckpoint(weightsDir: string): Promise<{ dir: string; info: CheckpointInfo } | null> {
+/** Complete checkpoints under `weightsDir`, most advanced first (the latest folder before its per-epoch twin). */
+export async function listCheckpoints(weightsDir: string): Promise<{ dir: string; info: CheckpointInfo }[]> {
   let entries: string[];
   try {
     entries = await fs.readdir(weightsDir);
   } catch {
-    return null;
+    return [];
   }
-  let best: { dir: string; info: CheckpointInfo } | null = null;
+  const found: { dir: string; info: CheckpointInfo; latest: boolean }[] = [];
   for (const name of entries.filter((e) => e === LATEST || /^weights-\d{3,}-/.test(e))) {
     const dir = path.join(weightsDir, name);
     const info = await readCheckpointInfo(dir);
-    if (!info) continue;
-    try {
-      await fs.access(path.join(dir, 'model.json'));
-    } catch {
-      continue;
-    }
-    if (!best || info.epoch > best.info.epoch || (info.epoch === best.info.epoch && name === LATEST)) best = { dir, info };
+    const hasModel = await fs.access(path.join(dir, 'model.json')).then(() => true, () => false);
+    if (info && hasModel) found.push({ dir, info, latest: name === LATEST });
   }
-  return best;
+  found.sort((a, b) => b.info.epoch - a.info.epoch || Number(b.latest) - Number(a.latest));
+  return found.map(({ dir, info }) => ({ dir, info }));
+}
+
+/** The most advanced complete checkpoint under `weightsDir` (latest or per-epoch), or null. */
+export async function findLatestCheckpoint(weightsDir: string): Promise<{ dir: string; info: CheckpointInfo } | null> {
+  return (await listCheckpoints(weightsDir))[0] ?? null;
 }
 
 /** Loads weights saved in `dir` into `variables` (matched by name, shapes checked). */

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, backendInfo, describeBackend, findSharedLibrary, initBackend, parseBackendChoice } from '../src';
+
+const entry = path.join(__dirname, '..', 'src', 'index.js');
+
+/** Runs a snippet in a fresh process (the backend is chosen once per process). */
+function inChild(code: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(process.execPath, ['-e', code], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('parseBackendChoice accepts the four choices and rejects others in Portuguese', () => {
+  assert.equal(parseBackendChoice(undefined), 'auto');
+  assert.equal(parseBackendChoice('WASM'), 'wasm');
+  assert.throws(() => parseBackendChoice('gpu'), (e: Error) => e instanceof ConfigError && /não é um backend válido/.test(e.message));
+});
+
+test('initBackend chooses once and explains the choice', async () => {
+  const info = await initBackend({ quiet: true });
+  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(info.name));
+  assert.equal(backendInfo(), info);
+  assert.equal(typeof info.gpu, 'boolean');
+  assert.ok(info.device.length > 0 && info.reason.length > 0);
+  assert.match(describeBackend(info), /^Backend TensorFlow\.js: /);
+  assert.equal(await initBackend({ quiet: true }), info, 'same answer on later calls');
+});
+
+test('auto mode reports why the libtensorflow packages were not used (child process)', () => {
+  const out = inChild(`require(${JSON.stringify(entry)}).initBackend().then(b => console.log(JSON.stringify(b)))`, { VAE_BACKEND: '' });
+  const info = JSON.parse(out.trim().split('\n').pop()!);
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    const tried = info.rejected.find((r: { package: string }) => r.package === pkg);
+    if (info.name !== 'tensorflow') assert.ok(tried, `${pkg} appears among the rejected, with a reason`);
+  }
+  assert.equal(info.gpu, false, 'no GPU in this environment: never claim one');
+});
+
+test('VAE_BACKEND=cpu and wasm are honoured; an unavailable choice is a clear error (child processes)', () => {
+  for (const name of ['cpu', 'wasm']) {
+    const out = inChild(`require(${JSON.stringify(entry)}).initBackend({quiet:true}).then(b => console.log(b.name))`, { VAE_BACKEND: name });
+    assert.equal(out.trim(), name);
+  }
+  let tensorflowAvailable = true;
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+  } catch {
+    tensorflowAvailable = false;
+  }
+  if (!tensorflowAvailable) {
+    const out = inChild(
+      `require(${JSON.stringify(entry)}).initBackend({quiet:true}).then(() => console.log('ok'), e => console.log(e.constructor.name + ': ' + e.message))`,
+      { VAE_BACKEND: 'tensorflow' },
+    );
+    assert.match(out, /ConfigError: Nenhum backend disponível para "tensorflow"/);
+    assert.match(out, /tfjs-node-gpu: não instalado/);
+  }
+});
+
+test('findSharedLibrary finds libc and not a missing CUDA library', () => {
+  assert.equal(findSharedLibrary('libcudart.so.0.0-does-not-exist'), null);
+  assert.ok(findSharedLibrary('libc.so.6'), 'libc.so.6 is in the ldconfig cache');
+});
