@@ -121,7 +121,9 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
   const workers = options.workers ?? 'auto';
   const workerCount = workers === 'auto' ? defaultWorkerCount(backend.name, batchSize) : positiveInt(workers, 'workers');
   const engine: TrainingEngine =
-    workerCount > 1 ? await createParallelEngine(model, model.optimizer, workerCount, backend.name) : new LocalEngine(model, model.optimizer);
+    workerCount > 1 && count >= batchSize
+      ? await createParallelEngine(model, model.optimizer, workerCount, backend.name)
+      : new LocalEngine(model, model.optimizer);
   const backendLabel = backendInfo().name + (backend.gpu ? ' (GPU)' : '') + (engine.description === '1 thread' ? '' : ` (${engine.description})`);
 
   const callbacks: Callback[] = [

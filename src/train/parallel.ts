@@ -1,27 +1,229 @@
 /**
- * Data-parallel training over worker threads (see the fast-training issue). Placeholder until
- * the worker engine lands: one thread everywhere.
+ * Data-parallel training on worker threads. Each step, the batch is split: the main thread and
+ * every worker compute the gradients of their share on their own copy of the model; the main
+ * thread averages them (weighted by share size, in a fixed order) into a shared buffer, and every
+ * thread applies the same Adam update — so the copies stay bit-identical without sending weights.
+ *
+ *   g = Σ_i (n_i / n) · g_i         (the gradient of the batch-mean loss)
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../errors';
-import type { TrainingEngine } from './engine';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { TrainingError } from '../errors';
+import { getOptimizerLearningRate, lossAndGradients, setOptimizerLearningRate, type TrainingEngine } from './engine';
 import type { TrainableModel } from './types';
 
-/** The fastest measured worker count for a backend and batch size. */
-export function defaultWorkerCount(backendName: string, batchSize: number): number {
-  void backendName;
-  void batchSize;
-  return 1;
+/** Messages main → worker. */
+export type ToWorker =
+  | { type: 'step'; x: Float32Array; eps: Float32Array; n: number }
+  | { type: 'apply'; lr: number }
+  | { type: 'exit' };
+
+/** Messages worker → main. */
+export type FromWorker = { type: 'ready' } | { type: 'grads'; metrics: number[] } | { type: 'error'; message: string; stack?: string };
+
+/** What a worker needs to rebuild the model and join the training. */
+export interface WorkerInit {
+  backend: string;
+  spec: unknown;
+  weights: Float32Array[];
+  optimizer: { iterations: number; moments: Float32Array[] };
+  /** Shared gradient slots: [worker slot (its own grads) | combined grads]. */
+  gradsSlot: SharedArrayBuffer;
+  combined: SharedArrayBuffer;
 }
 
-/** Creates an engine that splits each batch over `workers` threads. */
-export async function createParallelEngine(
-  model: TrainableModel,
+/**
+ * The worker count that measured fastest on this machine (see `npm run bench`): the wasm backend
+ * runs one thread per instance, so use every core; tfjs-node parallelises inside TensorFlow.
+ */
+export function defaultWorkerCount(backendName: string, batchSize: number): number {
+  const cores = availableParallelism();
+  if (backendName === 'tensorflow' || cores < 2 || batchSize < 8) return 1;
+  return Math.min(cores, 4);
+}
+
+/** Sizes of the shares of a batch of n over k threads (the first ones get the remainder). */
+export function splitBatch(n: number, k: number): number[] {
+  const shares = Math.min(k, n);
+  return Array.from({ length: shares }, (_, i) => Math.floor(n / shares) + (i < n % shares ? 1 : 0));
+}
+
+class WorkerHandle {
+  private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
+  private failed: Error | null = null;
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: FromWorker) => {
+      const p = this.pending;
+      this.pending = null;
+      if (m.type === 'error') {
+        this.failed = new TrainingError(`Erro numa thread de treino: ${m.message}`);
+        p?.reject(this.failed);
+      } else p?.resolve(m);
+    });
+    worker.on('error', (err) => {
+      this.failed = new TrainingError(`Uma thread de treino falhou: ${err.message}`, { cause: err });
+      this.pending?.reject(this.failed);
+      this.pending = null;
+    });
+    worker.on('exit', (code) => {
+      if (code !== 0 && !this.failed) {
+        this.failed = new TrainingError(`Uma thread de treino terminou com código ${code}.`);
+        this.pending?.reject(this.failed);
+        this.pending = null;
+      }
+    });
+  }
+
+  /** Sends a message; when `reply`, resolves with the worker's answer. */
+  send(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.failed) throw this.failed;
+    this.worker.postMessage(msg, transfer);
+  }
+
+  reply(): Promise<FromWorker> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+  }
+}
+
+/** Flattens tensors into `out` in order. */
+function copyInto(out: Float32Array, tensors: tf.Tensor[]): void {
+  let offset = 0;
+  for (const t of tensors) {
+    const v = t.dataSync() as Float32Array;
+    out.set(v, offset);
+    offset += v.length;
+  }
+}
+
+export class ParallelEngine implements TrainingEngine {
+  readonly description: string;
+  private readonly variables: tf.Variable[];
+  private readonly sizes: number[];
+  private readonly own: Float32Array;
+  private readonly combined: Float32Array;
+  private readonly slots: Float32Array[];
+
+  private constructor(
+    private readonly model: TrainableModel,
+    private readonly optimizer: tf.Optimizer,
+    private readonly workers: WorkerHandle[],
+    buffers: { combined: SharedArrayBuffer; slots: SharedArrayBuffer[] },
+  ) {
+    this.variables = model.namedVariables().map((v) => v.variable);
+    this.sizes = this.variables.map((v) => v.size);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    this.own = new Float32Array(total);
+    this.combined = new Float32Array(buffers.combined);
+    this.slots = buffers.slots.map((b) => new Float32Array(b));
+    this.description = `${workers.length + 1} threads`;
+  }
+
+  /** Starts `threads − 1` workers holding copies of the model and of the Adam state. */
+  static async create(model: TrainableModel & { workerSpec(): unknown }, optimizer: tf.Optimizer, threads: number, backend: string): Promise<ParallelEngine> {
+    const variables = model.namedVariables().map((v) => v.variable);
+    const total = variables.reduce((a, v) => a + v.size, 0);
+    const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
+    const state = await optimizer.getWeights();
+    const iterations = state.length ? (await state[0].tensor.data())[0] : 0;
+    const moments = await Promise.all(state.slice(1).map(async (w) => (await w.tensor.data()).slice() as Float32Array));
+    const combined = new SharedArrayBuffer(total * 4);
+    const slots = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(total * 4));
+    const script = path.join(__dirname, 'worker.js');
+    const handles = slots.map((slot) => {
+      const init: WorkerInit = { backend, spec: model.workerSpec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
+      return new WorkerHandle(new Worker(script, { workerData: init }));
+    });
+    try {
+      await Promise.all(handles.map((h) => h.reply()));
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
+    return new ParallelEngine(model, optimizer, handles, { combined, slots });
+  }
+
+  async step(x: Float32Array, eps: Float32Array, n: number): Promise<number[]> {
+    const [h, w, c] = this.model.inputDim;
+    const pixels = h * w * c;
+    const z = this.model.zDim;
+    const shares = splitBatch(n, this.workers.length + 1);
+    // Send the workers their shares first, so they compute while this thread does its own.
+    let start = shares[0];
+    const replies: Promise<FromWorker>[] = [];
+    for (let i = 1; i < shares.length; i++) {
+      const xs = x.slice(start * pixels, (start + shares[i]) * pixels);
+      const es = eps.slice(start * z, (start + shares[i]) * z);
+      replies.push(this.workers[i - 1].reply());
+      this.workers[i - 1].send({ type: 'step', x: xs, eps: es, n: shares[i] }, [xs.buffer, es.buffer]);
+      start += shares[i];
+    }
+    const xt = tf.tensor4d(x.subarray(0, shares[0] * pixels), [shares[0], h, w, c]);
+    const et = tf.tensor2d(eps.subarray(0, shares[0] * z), [shares[0], z]);
+    const { metrics, grads } = lossAndGradients(this.model, this.variables, xt, et);
+    const ownMetrics = metrics.map((m) => m.dataSync()[0]);
+    copyInto(this.own, this.variables.map((v) => grads[v.name]));
+    tf.dispose([xt, et, ...metrics, ...Object.values(grads)]);
+    const answers = await Promise.all(replies);
+
+    // g = Σ_i (n_i / n) g_i, always summed in the same order.
+    const weights = shares.map((s) => s / n);
+    const combined = this.combined;
+    for (let j = 0; j < combined.length; j++) combined[j] = weights[0] * this.own[j];
+    this.slots.forEach((slot, i) => {
+      if (i + 1 >= shares.length) return;
+      const wgt = weights[i + 1];
+      for (let j = 0; j < combined.length; j++) combined[j] += wgt * slot[j];
+    });
+    const lr = getOptimizerLearningRate(this.optimizer);
+    for (const worker of this.workers) worker.send({ type: 'apply', lr });
+    this.applyCombined();
+
+    const result = ownMetrics.map((m) => m * weights[0]);
+    answers.forEach((a, i) => {
+      if (a.type === 'grads') a.metrics.forEach((m, k) => (result[k] += m * weights[i + 1]));
+    });
+    return result;
+  }
+
+  private applyCombined(): void {
+    const grads: tf.NamedTensorMap = {};
+    let offset = 0;
+    this.variables.forEach((v, i) => {
+      grads[v.name] = tf.tensor(this.combined.subarray(offset, offset + this.sizes[i]), v.shape);
+      offset += this.sizes[i];
+    });
+    this.optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+  }
+
+  setLearningRate(lr: number): void {
+    setOptimizerLearningRate(this.optimizer, lr);
+  }
+
+  /** The main thread applies every update itself: its copy is always current. */
+  async sync(): Promise<void> {}
+
+  async dispose(): Promise<void> {
+    for (const w of this.workers) {
+      try {
+        w.send({ type: 'exit' });
+      } catch {
+        // already failed
+      }
+    }
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** Creates the data-parallel engine with `threads` threads in all (this one included). */
+export function createParallelEngine(
+  model: TrainableModel & { workerSpec(): unknown },
   optimizer: tf.Optimizer,
-  workers: number,
+  threads: number,
   backendName: string,
 ): Promise<TrainingEngine> {
-  void model;
-  void optimizer;
-  throw new ConfigError(`Treino com ${workers} threads ainda não está disponível no backend ${backendName}.`);
+  return ParallelEngine.create(model, optimizer, threads, backendName);
 }

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { parseTrainArgs } from '../src/cli/train';
+import { tempDir } from './helpers';
+
+const cli = path.join(__dirname, '..', 'src', 'cli', 'train.js');
+const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env }, timeout: 600_000 });
+
+test('parseTrainArgs: defaults of the book and clear errors', () => {
+  const a = parseTrainArgs([]);
+  assert.equal(a.epochs, 200);
+  assert.equal(a.batchSize, 32);
+  assert.equal(a.lr, 0.0005);
+  assert.equal(a.rLossFactor, 1000);
+  assert.equal(a.runFolder, path.join('run', 'vae', '0002_digits'));
+  assert.equal(parseTrainArgs(['--model', 'ae']).runFolder, path.join('run', 'ae', '0001_digits'));
+  assert.throws(() => parseTrainArgs(['--epochs', 'dez']), /--epochs dez: esperado um inteiro positivo/);
+  assert.throws(() => parseTrainArgs(['--data', 'cifar']), /--data cifar/);
+  assert.throws(() => parseTrainArgs(['--resume', '--initial-epoch', '3']), /--resume ou --initial-epoch/);
+  assert.throws(() => parseTrainArgs(['--backend', 'gpu']), /--backend="gpu" não é um backend válido/);
+  assert.throws(() => parseTrainArgs(['--nada']), /Opção desconhecida/);
+});
+
+test('the CLI exits 2 with a Portuguese message on bad usage', () => {
+  const r = run(['--batch-size', '0']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Erro: --batch-size 0/);
+});
+
+test('the CLI trains 1 epoch on --limit 512 and writes the whole run folder; refuses to overwrite it', () => {
+  const dir = path.join(tempDir(), 'run');
+  const r = run(['--epochs', '1', '--limit', '512', '--run-folder', dir, '--seed', '1', '--print-every', '8']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Backend TensorFlow\.js: /);
+  assert.match(r.stdout, /Época 1\/1 .* loss: /);
+  assert.match(r.stdout, /Treino concluído/);
+  for (const f of ['params.json', 'training_log.csv', 'viz/model.svg', 'weights/weights/model.json', 'weights/weights/weights.bin']) {
+    assert.ok(existsSync(path.join(dir, f)), f);
+  }
+  const epochDirs = readdirSync(path.join(dir, 'weights')).filter((d) => /^weights-001-\d+\.\d\d$/.test(d));
+  assert.equal(epochDirs.length, 1);
+  assert.ok(existsSync(path.join(dir, 'weights', epochDirs[0], 'model.json')));
+  const images = readdirSync(path.join(dir, 'images'));
+  assert.deepEqual(images.sort(), ['img_001_0.jpg', 'img_001_16.jpg', 'img_001_8.jpg']);
+  const csv = readFileSync(path.join(dir, 'training_log.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 2);
+  const loss = Number(csv[1].split(',')[1]);
+  assert.ok(loss > 20 && loss < 250, `plausible first-epoch loss: ${loss}`);
+  const params = JSON.parse(readFileSync(path.join(dir, 'params.json'), 'utf8'));
+  assert.equal(params.kind, 'vae');
+  assert.deepEqual(params.compile, { learningRate: 0.0005, rLossFactor: 1000 });
+  assert.match(params.manifest.command, /--limit 512/);
+
+  const again = run(['--epochs', '1', '--limit', '512', '--run-folder', dir]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /já contém um treino .*--resume/);
+  const resumed = run(['--epochs', '2', '--limit', '512', '--run-folder', dir, '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /Retomando de .*época 1 concluída/);
+  const rows = readFileSync(path.join(dir, 'training_log.csv'), 'utf8').trim().split('\n').slice(1);
+  assert.deepEqual(rows.map((l) => l.split(',')[0]), ['1', '2']);
+});
