@@ -7,6 +7,7 @@ export * from './data';
 export * from './loss';
 export * from './model';
 export * from './train';
+export * from './plots';
 export * from './io/files';
 export * from './io/images';
 export * from './io/model-files';
