@@ -8,6 +8,7 @@ export * from './loss';
 export * from './model';
 export * from './train';
 export * from './plots';
+export * from './analysis';
 export * from './io/files';
 export * from './io/images';
 export * from './io/model-files';

@@ -16,3 +16,6 @@ export * from './kl-surface';
 export * from './loss-curves';
 export * from './histogram-vs-normal';
 export * from './gif';
+export * from './compose';
+export * from './latent-distributions';
+export * from './sampling-animation';

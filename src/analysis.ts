@@ -1,0 +1,92 @@
+/**
+ * Numbers about a latent space, so the notebooks can *measure* what the book shows in pictures:
+ * the three problems of the plain autoencoder (section 1), and the VAE diagnostics (notebook 05).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from './errors';
+
+type Points = ArrayLike<number>[];
+
+function toPoints(z: tf.Tensor2D | Points): Points {
+  return z instanceof tf.Tensor ? (z.arraySync() as number[][]) : z;
+}
+
+/** Per dimension: min, max, mean and how asymmetric the range is (|max + min| / (max − min)). */
+export function latentRanges(z: tf.Tensor2D | Points): { min: number; max: number; mean: number; asymmetry: number }[] {
+  const pts = toPoints(z);
+  if (!pts.length) throw new ShapeError('Nenhum ponto para medir.');
+  return Array.from({ length: pts[0].length }, (_, d) => {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const p of pts) {
+      min = Math.min(min, p[d]);
+      max = Math.max(max, p[d]);
+      sum += p[d];
+    }
+    return { min, max, mean: sum / pts.length, asymmetry: Math.abs(max + min) / (max - min) };
+  });
+}
+
+/**
+ * Area each label occupies in a 2-D latent space: the area of the ellipse holding ~86% of a
+ * normal fitted to its points (2 standard deviations: π · 4 · sqrt(det Σ)).
+ */
+export function labelAreas(z: tf.Tensor2D | Points, labels: ArrayLike<number>): { label: number; count: number; area: number }[] {
+  const pts = toPoints(z);
+  const groups = new Map<number, ArrayLike<number>[]>();
+  pts.forEach((p, i) => (groups.get(labels[i]) ?? groups.set(labels[i], []).get(labels[i])!).push(p));
+  return [...groups.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([label, ps]) => {
+      const mx = ps.reduce((a, p) => a + p[0], 0) / ps.length;
+      const my = ps.reduce((a, p) => a + p[1], 0) / ps.length;
+      let sxx = 0;
+      let syy = 0;
+      let sxy = 0;
+      for (const p of ps) {
+        sxx += (p[0] - mx) ** 2;
+        syy += (p[1] - my) ** 2;
+        sxy += (p[0] - mx) * (p[1] - my);
+      }
+      const n = Math.max(ps.length - 1, 1);
+      const det = (sxx / n) * (syy / n) - (sxy / n) ** 2;
+      return { label, count: ps.length, area: Math.PI * 4 * Math.sqrt(Math.max(det, 0)) };
+    });
+}
+
+/** A bins×bins grid over the bounding box of 2-D points: which cells hold no point. */
+export function emptyCells(z: tf.Tensor2D | Points, bins = 30): { fraction: number; centres: [number, number][]; box: [number, number, number, number] } {
+  const pts = toPoints(z);
+  const [rx, ry] = latentRanges(pts);
+  const counts = new Uint32Array(bins * bins);
+  const cell = (v: number, r: { min: number; max: number }) => Math.min(bins - 1, Math.floor(((v - r.min) / (r.max - r.min)) * bins));
+  for (const p of pts) counts[cell(p[1], ry) * bins + cell(p[0], rx)]++;
+  const centres: [number, number][] = [];
+  counts.forEach((c, k) => {
+    if (c === 0) {
+      const i = k % bins;
+      const j = Math.floor(k / bins);
+      centres.push([rx.min + ((i + 0.5) * (rx.max - rx.min)) / bins, ry.min + ((j + 0.5) * (ry.max - ry.min)) / bins]);
+    }
+  });
+  return { fraction: centres.length / (bins * bins), centres, box: [rx.min, rx.max, ry.min, ry.max] };
+}
+
+/** Mean KL(N(μ_d, σ_d²) ‖ N(0, 1)) of each latent dimension d over a set of encodings. */
+export function klPerDimension(mu: tf.Tensor2D, logVar: tf.Tensor2D): number[] {
+  return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).mul(-0.5).mean(0).arraySync() as number[]);
+}
+
+/**
+ * Monte-Carlo estimate of KL(N(μ, σ²) ‖ N(0, 1)) for one dimension, E_q[log q(z) − log p(z)],
+ * with `samples` draws z = μ + σ·ε — to check the closed form (`klNormal`) numerically.
+ */
+export function klMonteCarlo(mu: number, sigma: number, samples = 100_000, seed = 1): number {
+  return tf.tidy(() => {
+    const eps = tf.randomNormal([samples], 0, 1, 'float32', seed);
+    const z = eps.mul(sigma).add(mu);
+    // log q(z) − log p(z) = −log σ − ε²/2 + z²/2   (the √(2π) terms cancel)
+    return eps.square().mul(-0.5).add(z.square().mul(0.5)).sub(Math.log(sigma)).mean().arraySync() as number;
+  });
+}
