@@ -9,6 +9,7 @@ export * from './model';
 export * from './train';
 export * from './plots';
 export * from './analysis';
+export * from './diagnostics';
 export * from './io/files';
 export * from './io/images';
 export * from './io/model-files';

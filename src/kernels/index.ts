@@ -1,10 +1,49 @@
 /**
  * Training kernels that make the pure-JS/WASM backends fast enough to train the VAE
  * (see the fast-training issue). Registered by `initBackend()` for the chosen backend.
+ *
+ * wasm: Conv2DBackpropFilter (missing from the stock backend), a fast Conv2DBackpropInput, and
+ * cheaper LeakyRelu / LeakyRelu-gradient / bias-gradient Sum. cpu: Conv2D, FusedConv2D and both
+ * convolution gradients as blocked JS matrix products, plus the same cheap element-wise kernels.
+ * Every kernel keeps the stock kernel's maths exactly (same padding rules, same gradient at
+ * LeakyRelu's kink) and falls back to the stock kernel outside the cases it handles.
  */
+import { cpuKernels } from './cpu';
+import { installGradients, uninstallGradients } from './gradients';
+import { installedKernels, installKernel, uninstallKernels, type InstalledKernel } from './registry';
+import { wasmKernels } from './wasm';
+
+export type { InstalledKernel } from './registry';
+export { LEAKY_RELU_GRAD } from './gradients';
+
+const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').KernelConfig; description: string }[]> = {
+  wasm: wasmKernels,
+  cpu: cpuKernels,
+};
+
+/** Backends for which this package has training kernels. */
+export const TRAINING_KERNEL_BACKENDS: readonly string[] = Object.keys(kernelsByBackend);
 
 /** Registers our training kernels for `backendName`; returns true if it registered any. */
 export function registerTrainingKernels(backendName: string): boolean {
-  void backendName;
-  return false;
+  const kernels = kernelsByBackend[backendName];
+  if (!kernels) return false;
+  for (const { config, description } of kernels) installKernel(config, description);
+  installGradients();
+  return true;
+}
+
+/**
+ * Puts the stock kernels of `backendName` back (for comparisons in tests and benchmarks). The
+ * LeakyRelu gradient override stays while any backend still has our kernels; it falls back to
+ * the stock formula on backends without them anyway.
+ */
+export function unregisterTrainingKernels(backendName: string): void {
+  uninstallKernels(backendName);
+  if (installedKernels().length === 0) uninstallGradients();
+}
+
+/** Our kernels currently registered (for one backend, or all). */
+export function listTrainingKernels(backendName?: string): InstalledKernel[] {
+  return installedKernels(backendName);
 }

@@ -19,3 +19,5 @@ export * from './gif';
 export * from './compose';
 export * from './latent-distributions';
 export * from './sampling-animation';
+export * from './live-loss';
+export * from './image-files';

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { backendInfo, initBackend } from '../backend';
 import { ConfigError, ShapeError, formatShape } from '../errors';
 import { removeStaleTemporaries } from '../io/files';
+import { inNotebook } from '../notebook';
+import { LiveLossChart } from '../plots/live-loss';
 import { CheckpointCallback, CSV_FILE, CsvLoggerCallback, ProgressCallback, SampleImageCallback, StepDecayCallback } from './callbacks';
 import { findLatestCheckpoint, loadOptimizerState, loadWeightsInto } from './checkpoint';
 import { LocalEngine, type TrainingEngine } from './engine';
@@ -43,6 +45,8 @@ export interface TrainOptions {
   keepCheckpoints?: 'all' | 'latest';
   /** Worker threads for data-parallel steps ('auto': the fastest measured set-up for the backend). */
   workers?: number | 'auto';
+  /** Redraw the loss curves live every `printEveryNBatches` batches (default: only in a notebook). */
+  liveChart?: boolean;
 }
 
 /** What `fit` needs beyond the loop's interface: the optimiser and how to save params. */
@@ -137,6 +141,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
       new CsvLoggerCallback(path.join(runFolder, CSV_FILE), backendLabel, resumed),
     );
   }
+  if (options.liveChart ?? inNotebook()) callbacks.push(new LiveLossChart({ everyNBatches: options.printEveryNBatches || 100 }));
   callbacks.push(...(options.callbacks ?? []));
   try {
     return await trainLoop(model, model.optimizer, engine, { images, count, batchSize, epochs, initialEpoch, seed }, callbacks);
