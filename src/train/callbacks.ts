@@ -107,7 +107,8 @@ export class CheckpointCallback implements Callback {
         await writeCheckpoint(target, ctx.model.model, ctx.optimizer, variables, info);
       } catch (err) {
         const kept = this.lastSaved ? ` O último checkpoint válido continua em ${this.lastSaved.dir} (época ${this.lastSaved.epoch}).` : '';
-        throw new TrainingError(`Não foi possível salvar o checkpoint em ${target}: ${(err as Error).message}.${kept}`, { cause: err });
+        const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? ' (disco cheio)' : '';
+        throw new TrainingError(`Não foi possível salvar o checkpoint em ${target}${full}: ${(err as Error).message}.${kept}`, { cause: err });
       }
     }
     this.lastSaved = { dir: targets[targets.length - 1], epoch: logs.epoch };
