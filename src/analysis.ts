@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from './errors';
+import { Rng } from './train/rng';
 
 type Points = ArrayLike<number>[];
 
@@ -89,4 +90,51 @@ export function klMonteCarlo(mu: number, sigma: number, samples = 100_000, seed 
     // log q(z) − log p(z) = −log σ − ε²/2 + z²/2   (the √(2π) terms cancel)
     return eps.square().mul(-0.5).add(z.square().mul(0.5)).sub(Math.log(sigma)).mean().arraySync() as number;
   });
+}
+
+/** Cell (column i, row j) of the bins×bins grid over `box` holding point p, or null when p is outside the box. */
+function cellOf(p: ArrayLike<number>, box: [number, number, number, number], bins: number): [number, number] | null {
+  const [x0, x1, y0, y1] = box;
+  if (!(p[0] >= x0 && p[0] <= x1 && p[1] >= y0 && p[1] <= y1)) return null;
+  const index = (v: number, lo: number, hi: number) => (hi > lo ? Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins)) : 0);
+  return [index(p[0], x0, x1), index(p[1], y0, y1)];
+}
+
+/**
+ * `n` random points of the empty regions (notebook 01): each picks an empty cell of `emptyCells(z, bins)`
+ * at random and a uniform position inside it — where a decoder has never seen an encoding.
+ */
+export function emptyRegionPoints(z: tf.Tensor2D | Points, n: number, options: { bins?: number; seed?: number } = {}): [number, number][] {
+  const { bins = 30, seed = 1 } = options;
+  const { centres, box } = emptyCells(z, bins);
+  if (!centres.length) throw new ShapeError(`Nenhuma célula vazia numa grade ${bins}×${bins}: não há região vazia para amostrar.`);
+  const [w, h] = [(box[1] - box[0]) / bins, (box[3] - box[2]) / bins];
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const [cx, cy] = centres[Math.floor(rng.next() * centres.length)];
+    return [cx + (rng.next() - 0.5) * w, cy + (rng.next() - 0.5) * h] as [number, number];
+  });
+}
+
+/**
+ * Fraction of `queries` that land on a cell holding at least one point of `z`, on the bins×bins grid over
+ * z's bounding box (outside the box counts as empty). With queries ~ N(0, I): how much of what we would
+ * sample to generate falls where the decoder was trained (notebook 03's "completude").
+ */
+export function coveredFraction(z: tf.Tensor2D | Points, queries: tf.Tensor2D | Points, bins = 30): number {
+  const pts = toPoints(z);
+  const qs = toPoints(queries);
+  if (!pts.length || !qs.length) throw new ShapeError(`Pontos insuficientes: ${pts.length} pontos e ${qs.length} consultas.`);
+  const [rx, ry] = latentRanges(pts);
+  const box: [number, number, number, number] = [rx.min, rx.max, ry.min, ry.max];
+  const occupied = new Uint8Array(bins * bins);
+  for (const p of pts) {
+    const c = cellOf(p, box, bins)!;
+    occupied[c[1] * bins + c[0]] = 1;
+  }
+  const hits = qs.filter((q) => {
+    const c = cellOf(q, box, bins);
+    return c !== null && occupied[c[1] * bins + c[0]] === 1;
+  }).length;
+  return hits / qs.length;
 }

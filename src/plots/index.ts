@@ -21,3 +21,6 @@ export * from './latent-distributions';
 export * from './sampling-animation';
 export * from './live-loss';
 export * from './image-files';
+export * from './training-samples';
+export * from './format-pt';
+export * from './latent-points';

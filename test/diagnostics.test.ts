@@ -1,0 +1,139 @@
+/** Diagnostics of a trained VAE (latent dimensions, collapse, centroids, the training log), the run's sample-image strip and formatPt. */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { before, test } from 'node:test';
+import {
+  classCentroids, collapseReport, compareLosses, evenlySpaced, formatPt, klDivergence, klPerDimension, latentDiagnostics,
+  listSampleImages, parseCsv, saveGreyImage, trainingLogSummary, trainingSamples,
+} from '../src';
+import { tempDir } from './helpers';
+
+const close = (actual: number, expected: number, tol: number, what = '') =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: esperado ${expected} ± ${tol}, obtido ${actual}`);
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+test('latentDiagnostics: the prior itself (μ = 0, σ = 1) has KL 0 and is flagged collapsed', () => {
+  const mu = Array.from({ length: 50 }, () => [0, 0]);
+  const logVar = Array.from({ length: 50 }, () => [0, 0]);
+  const dims = latentDiagnostics(mu, logVar);
+  assert.equal(dims.length, 2);
+  for (const d of dims) {
+    assert.deepEqual([d.mean, d.std, d.meanSigma, d.aggregateStd, d.kl, d.collapsed], [0, 0, 1, 1, 0, true]);
+  }
+});
+
+test('latentDiagnostics: an informative dimension beside a collapsed one', () => {
+  // z[0]: μ = ±1, σ = 0.1 (informative); z[1]: μ = 0, σ = 1 (the prior: collapsed)
+  const mu = Array.from({ length: 100 }, (_, i) => [i % 2 ? 1 : -1, 0]);
+  const logVar = Array.from({ length: 100 }, () => [2 * Math.log(0.1), 0]);
+  const [d0, d1] = latentDiagnostics(mu, logVar);
+  close(d0.mean, 0, 1e-12, 'média de μ');
+  close(d0.std, 1, 1e-12, 'desvio de μ');
+  close(d0.meanSigma, 0.1, 1e-12, 'σ médio');
+  close(d0.aggregateStd, Math.sqrt(1 + 0.01), 1e-12, 'desvio agregado');
+  // KL(N(±1, 0.1²) ‖ N(0, 1)) = −log 0.1 + (0.01 + 1)/2 − ½
+  close(d0.kl, -Math.log(0.1) + 1.01 / 2 - 0.5, 1e-9, 'KL');
+  assert.equal(d0.collapsed, false);
+  assert.equal(d1.collapsed, true);
+  const report = collapseReport([d0, d1]);
+  assert.match(report, /AVISO/);
+  assert.match(report, /z\[1\]/);
+  assert.doesNotMatch(report, /z\[0\]/);
+  assert.match(collapseReport([d0]), /Nenhuma dimensão colapsada/);
+});
+
+test('latentDiagnostics: a constant μ with a narrow σ pays KL but is inactive (flagged)', () => {
+  const dims = latentDiagnostics([[0.5], [0.5], [0.5]], [[-4], [-4], [-4]]);
+  assert.ok(dims[0].kl > 1);
+  assert.equal(dims[0].collapsed, true);
+  assert.equal(latentDiagnostics([[0.5], [0.5]], [[-4], [-4]], { activityThreshold: 0 })[0].collapsed, false);
+});
+
+test('latentDiagnostics agrees with klPerDimension and klDivergence on tensors', () => {
+  const mu = tf.randomNormal([64, 3], 0, 1.5, 'float32', 1) as tf.Tensor2D;
+  const logVar = tf.randomNormal([64, 3], -1, 0.5, 'float32', 2) as tf.Tensor2D;
+  const dims = latentDiagnostics(mu, logVar);
+  const perDim = klPerDimension(mu, logVar);
+  dims.forEach((d, i) => close(d.kl, perDim[i], 1e-4, `KL z[${i}]`));
+  const total = tf.tidy(() => klDivergence(mu, logVar).mean().dataSync()[0]);
+  close(dims.reduce((a, d) => a + d.kl, 0), total, 1e-3, 'soma das KL');
+  tf.dispose([mu, logVar]);
+  assert.throws(() => latentDiagnostics([[0, 0]], [[0]]), /mesma forma/);
+  assert.throws(() => latentDiagnostics([], []), /vazio/);
+});
+
+test('classCentroids: mean point of each label, sorted by label', () => {
+  const c = classCentroids([[0, 0], [2, 2], [10, 0], [1, 1], [12, 2]], [3, 3, 7, 3, 7]);
+  assert.deepEqual(c, [
+    { label: 3, count: 3, centroid: [1, 1] },
+    { label: 7, count: 2, centroid: [11, 1] },
+  ]);
+  const fromTensors = classCentroids(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([5, 5], 'int32'));
+  assert.deepEqual(fromTensors, [{ label: 5, count: 2, centroid: [2, 3] }]);
+  assert.throws(() => classCentroids([[0, 0]], [1, 2]), /um rótulo por ponto/);
+});
+
+test('trainingLogSummary and compareLosses read a training_log.csv', () => {
+  const rows = parseCsv(
+    'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend\n' +
+      '1,60,55,5,100,600,wasm\n2,50,45,5,120,500,wasm\n3,40,36,4,110,550,tensorflow\n',
+  );
+  const s = trainingLogSummary(rows);
+  assert.equal(s.epochs, 3);
+  assert.equal(s.lastEpoch, 3);
+  assert.deepEqual(s.last, { loss: 40, vae_r_loss: 36, vae_kl_loss: 4 });
+  assert.equal(s.totalSeconds, 330);
+  assert.equal(s.meanImagesPerSecond, 550);
+  assert.deepEqual(s.backends, ['wasm', 'tensorflow']);
+  assert.throws(() => trainingLogSummary([]), /vazio/);
+
+  const cmp = compareLosses(s.last, { loss: 44, vae_r_loss: 39.6, vae_kl_loss: 4, other: 1 });
+  assert.deepEqual(cmp.map((r) => r.metric), ['loss', 'vae_r_loss', 'vae_kl_loss']);
+  close(cmp[0].percent, 10, 1e-9, 'loss');
+  close(cmp[1].percent, 10, 1e-9, 'vae_r_loss');
+  assert.equal(cmp[2].percent, 0);
+  assert.throws(() => compareLosses({ a: 1 }, { b: 2 }), /Nenhuma métrica em comum/);
+});
+
+test('evenlySpaced keeps the first and last, no repeats', () => {
+  assert.deepEqual(evenlySpaced([1, 2, 3], 10), [1, 2, 3]);
+  assert.deepEqual(evenlySpaced([0, 1, 2, 3, 4, 5, 6, 7, 8], 3), [0, 4, 8]);
+  assert.deepEqual(evenlySpaced([0, 1, 2, 3], 1), [3]);
+  assert.equal(new Set(evenlySpaced(Array.from({ length: 11 }, (_, i) => i), 10)).size, 10);
+});
+
+test('listSampleImages / trainingSamples pick images of a run folder by epoch and batch', async () => {
+  const run = tempDir();
+  mkdirSync(path.join(run, 'images'), { recursive: true });
+  const grey = new Float32Array(28 * 28).fill(0.5);
+  for (const [e, b] of [[1, 0], [1, 100], [1, 200], [2, 0], [2, 100], [10, 0]]) {
+    await saveGreyImage(path.join(run, 'images', `img_${String(e).padStart(3, '0')}_${b}.jpg`), grey, 28, 28);
+  }
+  writeFileSync(path.join(run, 'images', 'notes.txt'), 'not an image');
+  const all = await listSampleImages(run);
+  assert.deepEqual(all.map((s) => [s.epoch, s.batch]), [[1, 0], [1, 100], [1, 200], [2, 0], [2, 100], [10, 0]]);
+
+  const first = await trainingSamples(run, { epochs: [1] });
+  assert.deepEqual(first.description.split(': ')[1], 'lote 0, lote 100, lote 200');
+  const perEpoch = await trainingSamples(run, { perEpoch: true, title: 'por época' });
+  assert.deepEqual(perEpoch.data.map((f) => path.basename(f)), ['img_001_200.jpg', 'img_002_100.jpg', 'img_010_0.jpg']);
+  assert.match(perEpoch.description, /época 1, época 2, época 10/);
+  const two = await trainingSamples(run, { count: 2 });
+  assert.match(two.description, /ép. 1, lote 0, ép. 10, lote 0/);
+  assert.ok((await two.toPNG(1)).length > 100);
+  await assert.rejects(trainingSamples(run, { epochs: [5] }), /Nenhuma imagem/);
+  assert.deepEqual(await listSampleImages(path.join(run, 'nada')), []);
+});
+
+test('formatPt writes numbers the Brazilian way', () => {
+  assert.equal(formatPt(12345.678, 2), '12.345,68');
+  assert.equal(formatPt(1875), '1.875');
+  assert.equal(formatPt(0.5, 1), '0,5');
+  assert.equal(formatPt(-0.0001, 2), '0,00');
+  assert.equal(formatPt(-3.25, 1), '-3,3');
+});
