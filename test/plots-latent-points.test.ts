@@ -14,7 +14,7 @@ test('latentPoints: the scatter plus named crosses, rendered with the subtitle',
   const spec = fig.spec as unknown as { title: { text: string; subtitle: string }; layer: { data: { values: unknown[] } }[] };
   assert.deepEqual(spec.title, { text: 'Amostras', subtitle: '+ = 3 amostras' });
   assert.equal(spec.layer[1].data.values.length, 3);
-  assert.match(fig.description, /30 pontos; \+ = 3 amostras/);
+  assert.match(fig.description, /30 pontos .*; \+ = 3 amostras/);
   const svg = await fig.toSVG();
   assert.ok(svg.includes('>+ = 3 amostras</text>'), 'SVG sem o subtítulo');
 });

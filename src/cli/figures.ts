@@ -54,17 +54,6 @@ function firstOf(labels: Int32Array, wanted: number[]): number[] {
   return wanted.map((d) => labels.indexOf(d));
 }
 
-/** Loads the VAE at epoch `epoch` (a per-epoch checkpoint) or its latest weights. */
-async function loadAtEpoch(folder: string, epoch?: number): Promise<VariationalAutoencoder> {
-  const vae = await VariationalAutoencoder.load(folder);
-  if (epoch !== undefined) {
-    const match = (await listCheckpoints(path.join(folder, 'weights'))).find((c) => c.info.epoch === epoch);
-    if (!match) throw new ConfigError(`${folder} não tem o checkpoint da época ${epoch} (necessário para comparar com a mesma duração de treino).`);
-    await vae.loadWeights(match.dir);
-  }
-  return vae;
-}
-
 /** Builds every figure into `outDir`. Returns the files written. */
 export async function buildFigures(outDir: string, data: Dataset, only?: string[]): Promise<string[]> {
   const want = (name: string) => !only || only.includes(name);
@@ -113,7 +102,7 @@ export async function buildFigures(outDir: string, data: Dataset, only?: string[
     requireRun(RUNS.noKl, `npm run train -- --kl-weight 0 --epochs 20 --seed 1 --run-folder ${RUNS.noKl}`);
     const noKl = await VariationalAutoencoder.load(RUNS.noKl);
     const epochs = (await listCheckpoints(path.join(RUNS.noKl, 'weights')))[0]?.info.epoch;
-    const vaeSameEpochs = await loadAtEpoch(RUNS.vae, epochs);
+    const vaeSameEpochs = await VariationalAutoencoder.load(RUNS.vae, { epoch: epochs });
     if (want('WithoutWithReg.png')) {
       const zNo = encodeMu(noKl, data.xTest, N_TO_SHOW);
       const zYes = encodeMu(vaeSameEpochs, data.xTest, N_TO_SHOW);

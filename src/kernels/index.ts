@@ -7,6 +7,12 @@
  * convolution gradients as blocked JS matrix products, plus the same cheap element-wise kernels.
  * Every kernel keeps the stock kernel's maths exactly (same padding rules, same gradient at
  * LeakyRelu's kink) and falls back to the stock kernel outside the cases it handles.
+ *
+ * Layout: geometry.ts (padding and the stride-phase split, with the maths), common/ (plain-JS
+ * loops and the blocked JS matrix product), wasm/ (one file per kernel; wasm/simd/ builds a small
+ * WebAssembly SIMD module at run time that works in place on the backend's heap — set
+ * VAE_KERNELS_SIMD=0 to use the JS loops instead), cpu/ (one file per kernel family).
+ * Tests: test/kernels.test.ts. Benchmark: `node dist/bench/kernels.js` (bench/kernels.ts).
  */
 import { cpuKernels } from './cpu';
 import { installGradients, uninstallGradients } from './gradients';

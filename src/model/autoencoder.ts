@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { autoencoderLoss } from '../loss';
-import { ConvAutoencoderBase, loadRun } from './base';
+import { ConvAutoencoderBase, loadRun, type LoadRunOptions } from './base';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import type { AutoencoderOptions } from './options';
 import type { CompileSettings } from './params';
@@ -41,8 +41,8 @@ export class Autoencoder extends ConvAutoencoderBase {
     return [autoencoderLoss(x, this.model.apply(x, { training }) as tf.Tensor)];
   }
 
-  /** Rebuilds a saved run: params.json + the latest weights. */
-  static load(folder: string, options: { weights?: boolean } = {}): Promise<Autoencoder> {
+  /** Rebuilds a saved run: params.json + the latest weights, or those of `options.epoch`. */
+  static load(folder: string, options: LoadRunOptions = {}): Promise<Autoencoder> {
     return loadRun(
       folder,
       'ae',

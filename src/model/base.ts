@@ -126,16 +126,31 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
   }
 }
 
-/** Reads params.json of `folder`, builds with `create`, compiles, and loads the latest weights. */
+/** Options of `VariationalAutoencoder.load` / `Autoencoder.load`. */
+export interface LoadRunOptions {
+  /** Load the weights at all (default true); false gives the untrained network of params.json. */
+  weights?: boolean;
+  /** Load the checkpoint of this epoch (weights/weights-EEE-*) instead of the latest. */
+  epoch?: number;
+}
+
+/** Reads params.json of `folder`, builds with `create`, compiles, and loads the latest weights (or those of `epoch`). */
 export async function loadRun<T extends ConvAutoencoderBase>(
   folder: string,
   kind: 'vae' | 'ae',
   create: (options: AutoencoderOptions, compile: CompileSettings | null) => T,
-  options: { weights?: boolean } = {},
+  options: LoadRunOptions = {},
 ): Promise<T> {
   const params = await readParams(folder, kind);
   const model = create(params.options, params.compile);
-  if (options.weights !== false) {
+  if (options.epoch !== undefined) {
+    const match = (await listCheckpoints(path.join(folder, 'weights'))).find((c) => c.info.epoch === options.epoch);
+    if (!match) {
+      model.dispose();
+      throw new DataError(`${folder} não tem um checkpoint completo da época ${options.epoch} (weights/weights-${String(options.epoch).padStart(3, '0')}-*).`, folder);
+    }
+    await model.loadWeights(match.dir);
+  } else if (options.weights !== false) {
     // The latest checkpoint first; if it is unreadable, the most advanced one that loads.
     const candidates = [path.join(folder, 'weights', LATEST), ...(await listCheckpoints(path.join(folder, 'weights'))).map((c) => c.dir)];
     let firstError: unknown = null;

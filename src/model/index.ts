@@ -4,4 +4,5 @@ export * from './vae';
 export * from './autoencoder';
 export * from './summary';
 export * from './diagram';
+export type { LoadRunOptions } from './base';
 export { readParams, type ParamsFile, type CompileSettings, type RunManifest, PARAMS_FILE } from './params';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { vaeLoss } from '../loss';
-import { ConvAutoencoderBase, loadRun } from './base';
+import { ConvAutoencoderBase, loadRun, type LoadRunOptions } from './base';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import { sample, Sampling } from './layers';
 import type { AutoencoderOptions } from './options';
@@ -70,8 +70,8 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     return [t.loss, t.rLoss, t.klLoss];
   }
 
-  /** Rebuilds a saved run: params.json + the latest weights (GDL: build, then `load_weights`). */
-  static load(folder: string, options: { weights?: boolean } = {}): Promise<VariationalAutoencoder> {
+  /** Rebuilds a saved run: params.json + the latest weights, or those of `options.epoch` (GDL: build, then `load_weights`). */
+  static load(folder: string, options: LoadRunOptions = {}): Promise<VariationalAutoencoder> {
     return loadRun(
       folder,
       'vae',

@@ -1,5 +1,5 @@
 /** Saved images (e.g. the run's images/img_EEE_B.jpg) side by side with captions. */
-import { loadImage, type Image } from 'canvas';
+import { createCanvas, loadImage, type Image } from 'canvas';
 import * as path from 'node:path';
 import { CanvasFigure } from './figure';
 import { FONT } from './theme';
@@ -26,7 +26,10 @@ export async function imageFiles(files: string[], opts: ImageFilesOptions = {}):
   const cellW = size + 12;
   const cellH = size + 22;
   const top = title ? 26 : 0;
-  return new CanvasFigure(cols * cellW, top + rows * cellH, files, `${files.length} imagens: ${captions.join(', ')}`, (ctx) => {
+  const measure = createCanvas(1, 1).getContext('2d');
+  measure.font = `bold 13px ${FONT}`;
+  const width = Math.max(cols * cellW, title ? Math.ceil(measure.measureText(title).width) + 12 : 0);
+  return new CanvasFigure(width, top + rows * cellH, files, `${files.length} imagens: ${captions.join(', ')}`, (ctx) => {
     ctx.fillStyle = 'black';
     if (title) {
       ctx.font = `bold 13px ${FONT}`;

@@ -19,6 +19,8 @@ export interface LatentScatterOptions {
   yDomain?: [number, number];
   /** Extra points drawn on top as black crosses, e.g. the z of a generated grid. Default: none. */
   gridPoints?: PointsLike;
+  /** What the crosses are, for the subtitle "+ = N <pointsLabel>" (plural). Default "pontos da grade". */
+  pointsLabel?: string;
   /** Point area in px². Default 30 (≤ 1000 points), 12 (≤ 5000), else 5. */
   pointSize?: number;
   /** Point opacity. Default 0.7. */
@@ -78,7 +80,8 @@ export function scatterChart(
       encoding: { x, y, tooltip: tooltip.slice(labs ? 1 : 0) },
     });
   }
-  const title = { text: opts.title ?? '', ...(grid ? { subtitle: `+ = ${grid.length} pontos da grade` } : {}) };
+  const marks = opts.pointsLabel ?? 'pontos da grade';
+  const title = { text: opts.title ?? '', ...(grid ? { subtitle: `+ = ${grid.length} ${marks}` } : {}) };
   return new ChartFigure({ width, height, title, layer: layers }, rows,
-    `Dispersão de ${countOf(n, 'ponto', 'pontos')} (${xTitle}, ${yTitle})${labs ? `, cor = ${legendTitle}` : ''}${grid ? `, ${grid.length} pontos da grade` : ''}`);
+    `Dispersão de ${countOf(n, 'ponto', 'pontos')} (${xTitle}, ${yTitle})${labs ? `, cor = ${legendTitle}` : ''}${grid ? `; + = ${grid.length} ${marks}` : ''}`);
 }

@@ -60,11 +60,15 @@ export function lossCurves(csvTextOrRows: string | LogRow[], opts: LossCurvesOpt
   const domain = cols.map((c) => LOSS_SERIES[c]);
   const yScale = logScale ? { type: 'log' } : { zero: false };
   const colorOf = (name: string) => PALETTE[domain.indexOf(name)];
+  // Whole epochs as ticks: listed when there are few (else "1, 2, 2" from rounding 1.5), stepped when many.
+  const epochs = rows.map((r) => r.epoch);
+  const [first, last] = [Math.ceil(Math.min(...epochs)), Math.floor(Math.max(...epochs))];
+  const epochAxis = last - first <= 12 ? { values: Array.from({ length: last - first + 1 }, (_, i) => first + i), format: 'd' } : { tickMinStep: 1, format: 'd' };
   const line = (series: string[], yTitle: string, orient: 'left' | 'right', dashed: boolean) => ({
     transform: [{ filter: { field: 'series', oneOf: series } }],
     mark: { type: 'line', point: rows.length / cols.length <= 30, strokeWidth: 2, ...(dashed ? { strokeDash: [6, 3] } : {}) },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'época', scale: { zero: false, nice: false }, axis: { tickMinStep: 1, format: 'd' } },
+      x: { field: 'epoch', type: 'quantitative', title: 'época', scale: { zero: false, nice: false }, axis: epochAxis },
       y: {
         field: 'value', type: 'quantitative', title: yTitle, scale: yScale,
         axis: { orient, ...(series.length === 1 ? { titleColor: colorOf(series[0]) } : {}) },
@@ -81,5 +85,5 @@ export function lossCurves(csvTextOrRows: string | LogRow[], opts: LossCurvesOpt
   return new ChartFigure({
     width, height, title, data: { values: rows }, layer,
     ...(split ? { resolve: { scale: { y: 'independent' } } } : {}),
-  }, rows, `Curvas de perda (${domain.join(', ')}) em ${countOf(log.length, 'época', 'épocas')}`);
+  }, rows, `Curvas de perda (${domain.join(', ')}) em ${countOf(new Set(log.map((r) => Math.ceil(r.epoch as number))).size, 'época', 'épocas')}`);
 }

@@ -4,9 +4,13 @@
  * phases, each an exact stride-1 convolution of dy with a flipped sub-filter (../geometry.ts,
  * equation (2)); each phase runs through the blocked product of ../common/conv_gemm.ts and
  * writes its rows straight into their interleaved places in dx.
+ * With ≤ 2 dx channels (Conv2DTranspose to one channel, the first layer's input gradient) the
+ * 4-wide blocks would be mostly padding; then z = dy · wᵀ (a 1×1 convolution through the same
+ * product) and dx = col2im(z), as in ../wasm/conv2d_backprop_input.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { convGemmPacked, packColumns } from '../common/conv_gemm';
+import { convGemm, convGemmPacked, packColumns } from '../common/conv_gemm';
+import { col2im } from '../common/layout';
 import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type PadAttr } from '../geometry';
 import { CPU, output, stock, valuesF32, type BackendCpuLike } from './context';
 import type { KernelArgs } from '../registry';
@@ -35,6 +39,20 @@ export function conv2DBackpropInputCpu(args: KernelArgs): tf.TensorInfo {
   const sw = g.strideWidth;
   const w = valuesF32(backend, filter);
   const dyv = valuesF32(backend, dy);
+  if (cin <= 2) {
+    const K = g.filterHeight * g.filterWidth * cin;
+    const wT = new Float32Array(cout * K);
+    for (let k = 0; k < K; k++) for (let co = 0; co < cout; co++) wT[co * K + k] = w[k * cout + co];
+    const z = new Float32Array(B * OH * OW * K);
+    const spec = {
+      batch: B, inHeight: OH, inWidth: OW, inChannels: cout, filterHeight: 1, filterWidth: 1, outChannels: K,
+      strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0, outHeight: OH, outWidth: OW,
+    };
+    convGemm(dyv, wT, spec, z);
+    const out = new Float32Array(B * H * W * cin);
+    col2im(z, g, out);
+    return output(backend, inputShape, out);
+  }
   const dx = new Float32Array(B * H * W * cin); // phases that no tap reaches stay zero
   for (const rows of transposedPhases(H, OH, g.filterHeight, sh, g.padTop)) {
     for (const cols of transposedPhases(W, OW, g.filterWidth, sw, g.padLeft)) {

@@ -22,6 +22,8 @@ import type { KernelArgs } from '../registry';
 
 /** Upper bound on colT's size per chunk, in floats (default 2^21 = 8 MB). */
 let chunkFloats = 1 << 21;
+/** At most this many images per chunk (larger chunks measured slower, e.g. at batch 128). */
+const MAX_CHUNK_IMAGES = 32;
 
 /** Sets the chunk bound (tests use a small one to exercise chunking); returns the previous one. */
 export function setBackpropFilterChunkFloats(n: number): number {
@@ -85,7 +87,7 @@ export function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
     heapF32(backend, out).fill(0);
     return out;
   }
-  const perChunk = Math.max(1, Math.min(g.batch, Math.floor(chunkFloats / (K * pixels))));
+  const perChunk = Math.max(1, Math.min(g.batch, MAX_CHUNK_IMAGES, Math.floor(chunkFloats / (K * pixels))));
   let out: tf.TensorInfo | null = null;
   for (let b0 = 0; b0 < g.batch; b0 += perChunk) {
     const nb = Math.min(perChunk, g.batch - b0);

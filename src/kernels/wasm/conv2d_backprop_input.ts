@@ -15,6 +15,12 @@
  *     z[N, KH·KW·Cin] = dy[N, Cout] · wᵀ[Cout, KH·KW·Cin],   dx = col2im(z)
  * (a well-shaped matrix product, then a scatter-add of KH·KW·Cin values per output pixel).
  */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type Conv2DGeometry, type PadAttr, type TransposedPhase } from '../geometry';
+import { col2im, scatterPhase, zeroPhase } from '../common/layout';
+import { alloc, free, heapF32, offsetOf, simd, sizeOf, stock, WASM, withShape, type BackendWasmLike } from './context';
+import type { KernelArgs } from '../registry';
+
 /** Up to this many dx channels, the matrix product + col2im route is used (measured faster for 1 and 2). */
 export const backpropInputOptions = { smallInChannels: 2 };
 
@@ -33,11 +39,6 @@ function viaCol2im(backend: BackendWasmLike, dy: tf.TensorInfo, w: Float32Array,
   free(backend, z);
   return dx;
 }
-import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type Conv2DGeometry, type PadAttr, type TransposedPhase } from '../geometry';
-import { col2im, scatterPhase, zeroPhase } from '../common/layout';
-import { alloc, free, heapF32, offsetOf, simd, stock, WASM, withShape, type BackendWasmLike } from './context';
-import type { KernelArgs } from '../registry';
 
 /**
  * One phase: conv(dy cropped/padded, sub-filter) → [B, rows.count, cols.count, Cin], or null when
@@ -100,6 +101,7 @@ export function conv2DBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== g.outChannels) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${g.outChannels})`);
   }
+  if (sizeOf(inputShape) === 0) return alloc(backend, inputShape);
   const sh = g.strideHeight;
   const sw = g.strideWidth;
   const rowPhases = transposedPhases(g.inHeight, g.outHeight, g.filterHeight, sh, g.padTop);

@@ -1,0 +1,642 @@
+/**
+ * Our training kernels (src/kernels) against references:
+ *  - an independent float64 implementation of the convolution formulas (itself checked against
+ *    the stock cpu kernels on small shapes), on the VAE's real layer shapes at batch 32 and on
+ *    odd ones (stride 1, 2, 3 and 1×2, 'same', 'valid' and explicit padding, odd and even sizes,
+ *    batch 1 and 33, one input or output channel, even filters, filters smaller than the stride);
+ *  - central finite differences of float64 losses for the gradients;
+ *  - the stock cpu kernels for a whole VAE-shaped stack of layers.
+ * Error measure: relErr(a, ref) = max|a − ref| / max(max|ref|, 1e-6), required ≤ 1e-4.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { LEAKY_RELU_GRAD, listTrainingKernels, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { conv2dGeometry, samePadding, transposedPhases } from '../src/kernels/geometry';
+import { setBackpropFilterChunkFloats } from '../src/kernels/wasm/conv2d_backprop_filter';
+import { setSimdEnabled, simdModuleBytes } from '../src/kernels/wasm/simd';
+
+const TOL = 1e-4;
+type Backend = 'wasm' | 'cpu';
+type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
+
+/** max|a − ref| / max(max|ref|, 1e-6). */
+function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
+  assert.equal(a.length, ref.length, 'lengths differ');
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - ref[i]);
+    if (!(d <= diff)) diff = d; // also catches NaN
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return diff / scale;
+}
+
+function assertClose(a: ArrayLike<number>, ref: ArrayLike<number>, what: string, tol = TOL): number {
+  const e = relErr(a, ref);
+  assert.ok(e <= tol, `${what}: relative error ${e.toExponential(2)} > ${tol}`);
+  return e;
+}
+
+/** Deterministic uniform values in [−1, 1) (mulberry32). */
+function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+async function use(backend: Backend, ours: boolean): Promise<void> {
+  assert.ok(await tf.setBackend(backend));
+  await tf.ready();
+  if (ours) registerTrainingKernels(backend);
+  else unregisterTrainingKernels(backend);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Independent float64 reference of the three convolution kernels (NHWC, dilation 1).
+
+/** TensorFlow's padding along one axis: rows before and output size. */
+function padAlong(inSize: number, k: number, s: number, pad: Pad, axis: 1 | 2): { before: number; out: number } {
+  if (pad === 'same') {
+    const out = Math.ceil(inSize / s);
+    const total = Math.max((out - 1) * s + k - inSize, 0);
+    return { before: Math.floor(total / 2), out };
+  }
+  if (pad === 'valid') return { before: 0, out: Math.ceil((inSize - k + 1) / s) };
+  const [p0, p1] = pad[axis];
+  return { before: p0, out: Math.floor((inSize + p0 + p1 - k) / s) + 1 };
+}
+
+interface ConvCase {
+  name: string;
+  x: Shape4;
+  f: Shape4;
+  strides: [number, number];
+  pad: Pad;
+}
+
+interface Geo {
+  B: number; H: number; W: number; C: number; KH: number; KW: number; CO: number;
+  sh: number; sw: number; pt: number; pl: number; OH: number; OW: number;
+}
+
+function geo(c: ConvCase): Geo {
+  const [B, H, W, C] = c.x;
+  const [KH, KW, , CO] = c.f;
+  const [sh, sw] = c.strides;
+  const r = padAlong(H, KH, sh, c.pad, 1);
+  const q = padAlong(W, KW, sw, c.pad, 2);
+  return { B, H, W, C, KH, KW, CO, sh, sw, pt: r.before, pl: q.before, OH: r.out, OW: q.out };
+}
+
+/** Calls f(xIndex, wIndex, yIndex) for every term x·w of y = conv(x, w). */
+function forEachTerm(g: Geo, f: (xi: number, wi: number, yi: number) => void): void {
+  for (let b = 0; b < g.B; b++)
+    for (let oh = 0; oh < g.OH; oh++)
+      for (let ow = 0; ow < g.OW; ow++)
+        for (let kh = 0; kh < g.KH; kh++) {
+          const ih = oh * g.sh + kh - g.pt;
+          if (ih < 0 || ih >= g.H) continue;
+          for (let kw = 0; kw < g.KW; kw++) {
+            const iw = ow * g.sw + kw - g.pl;
+            if (iw < 0 || iw >= g.W) continue;
+            for (let ci = 0; ci < g.C; ci++) {
+              const xi = ((b * g.H + ih) * g.W + iw) * g.C + ci;
+              const wi = ((kh * g.KW + kw) * g.C + ci) * g.CO;
+              const yi = ((b * g.OH + oh) * g.OW + ow) * g.CO;
+              f(xi, wi, yi);
+            }
+          }
+        }
+}
+
+function refConv(x: Float32Array, w: Float32Array, g: Geo): Float64Array {
+  const y = new Float64Array(g.B * g.OH * g.OW * g.CO);
+  forEachTerm(g, (xi, wi, yi) => {
+    const v = x[xi];
+    for (let co = 0; co < g.CO; co++) y[yi + co] += v * w[wi + co];
+  });
+  return y;
+}
+
+function refBackpropInput(dy: Float32Array, w: Float32Array, g: Geo): Float64Array {
+  const dx = new Float64Array(g.B * g.H * g.W * g.C);
+  forEachTerm(g, (xi, wi, yi) => {
+    let s = 0;
+    for (let co = 0; co < g.CO; co++) s += dy[yi + co] * w[wi + co];
+    dx[xi] += s;
+  });
+  return dx;
+}
+
+function refBackpropFilter(x: Float32Array, dy: Float32Array, g: Geo): Float64Array {
+  const dw = new Float64Array(g.KH * g.KW * g.C * g.CO);
+  forEachTerm(g, (xi, wi, yi) => {
+    const v = x[xi];
+    for (let co = 0; co < g.CO; co++) dw[wi + co] += v * dy[yi + co];
+  });
+  return dw;
+}
+
+interface CaseData {
+  c: ConvCase;
+  g: Geo;
+  x: Float32Array;
+  w: Float32Array;
+  dy: Float32Array;
+  y: Float64Array;
+  dx: Float64Array;
+  dw: Float64Array;
+}
+
+const dataCache = new Map<string, CaseData>();
+function caseData(c: ConvCase): CaseData {
+  let d = dataCache.get(c.name);
+  if (!d) {
+    const g = geo(c);
+    const x = rand(size(c.x), 11);
+    const w = rand(size(c.f), 12);
+    const dy = rand(g.B * g.OH * g.OW * g.CO, 13);
+    d = { c, g, x, w, dy, y: refConv(x, w, g), dx: refBackpropInput(dy, w, g), dw: refBackpropFilter(x, dy, g) };
+    dataCache.set(c.name, d);
+  }
+  return d;
+}
+
+const MODEL_CASES: ConvCase[] = [
+  { name: 'conv1/convT4 32x28x28x1 k3 s1', x: [32, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], pad: 'same' },
+  { name: 'conv2/convT3 32x28x28x32 k3 s2', x: [32, 28, 28, 32], f: [3, 3, 32, 64], strides: [2, 2], pad: 'same' },
+  { name: 'conv3/convT2 32x14x14x64 k3 s2', x: [32, 14, 14, 64], f: [3, 3, 64, 64], strides: [2, 2], pad: 'same' },
+  { name: 'conv4/convT1 32x7x7x64 k3 s1', x: [32, 7, 7, 64], f: [3, 3, 64, 64], strides: [1, 1], pad: 'same' },
+];
+
+const ODD_CASES: ConvCase[] = [
+  { name: 'batch 1, 9x11, s2 same', x: [1, 9, 11, 3], f: [3, 3, 3, 5], strides: [2, 2], pad: 'same' },
+  { name: 'batch 33, 8x8, s2 valid', x: [33, 8, 8, 2], f: [3, 3, 2, 4], strides: [2, 2], pad: 'valid' },
+  { name: '1 in / 1 out channel, 7x6, s1 same', x: [2, 7, 6, 1], f: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
+  { name: '1 out channel, 15x14, s2 same', x: [3, 15, 14, 8], f: [3, 3, 8, 1], strides: [2, 2], pad: 'same' },
+  { name: 'even 4x4 filter, 10x9, s2 same', x: [3, 10, 9, 4], f: [4, 4, 4, 3], strides: [2, 2], pad: 'same' },
+  { name: '5x5 filter, 13x13, s3 valid', x: [2, 13, 13, 5], f: [5, 5, 5, 2], strides: [3, 3], pad: 'valid' },
+  { name: '5x5 filter, 13x12, s3 same', x: [2, 13, 12, 5], f: [5, 5, 5, 2], strides: [3, 3], pad: 'same' },
+  { name: '1x1 filter, s2 (phases without taps)', x: [1, 5, 5, 2], f: [1, 1, 2, 3], strides: [2, 2], pad: 'same' },
+  { name: 'strides 1x2, 2x3 filter', x: [2, 6, 7, 3], f: [2, 3, 3, 2], strides: [1, 2], pad: 'same' },
+  { name: '9x9, s2 valid', x: [2, 9, 9, 2], f: [3, 3, 2, 3], strides: [2, 2], pad: 'valid' },
+  { name: '10x10, s2 valid (last row unread)', x: [2, 10, 10, 3], f: [3, 3, 3, 2], strides: [2, 2], pad: 'valid' },
+  { name: 'explicit pad [1,2]x[0,1], s2', x: [2, 8, 8, 2], f: [3, 3, 2, 2], strides: [2, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { name: '6x6, s2 same, 3 in 4 out', x: [2, 6, 6, 3], f: [3, 3, 3, 4], strides: [2, 2], pad: 'same' },
+  // Phases whose padding is negative (dy rows cropped), with ≥ 3 dx channels (the phase route):
+  { name: 'explicit pad [3,0]x[0,3], s2, 3 in', x: [2, 8, 8, 3], f: [3, 3, 3, 2], strides: [2, 2], pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
+  { name: '1x1 filter, s2, 3 in', x: [2, 5, 6, 3], f: [1, 1, 3, 2], strides: [2, 2], pad: 'same' },
+];
+
+/** Runs Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter on the current backend. */
+function runConvKernels(d: CaseData): { y: Float32Array; dx: Float32Array; dw: Float32Array } {
+  return tf.tidy(() => {
+    const { c } = d;
+    const x = tf.tensor4d(d.x, c.x);
+    const w = tf.tensor4d(d.w, c.f);
+    const dy = tf.tensor4d(d.dy, [d.g.B, d.g.OH, d.g.OW, d.g.CO]);
+    const y = tf.conv2d(x, w, c.strides, c.pad);
+    const dx = tf.conv2dTranspose(dy, w, c.x, c.strides, c.pad);
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f }) as tf.Tensor;
+    return { y: y.dataSync().slice() as Float32Array, dx: dx.dataSync().slice() as Float32Array, dw: dw.dataSync().slice() as Float32Array };
+  });
+}
+
+function checkConvKernels(backend: Backend, cases: ConvCase[]): string[] {
+  const lines: string[] = [];
+  for (const c of cases) {
+    const d = caseData(c);
+    const r = runConvKernels(d);
+    const ey = assertClose(r.y, d.y, `${backend} Conv2D ${c.name}`);
+    const ex = assertClose(r.dx, d.dx, `${backend} Conv2DBackpropInput ${c.name}`);
+    const ew = assertClose(r.dw, d.dw, `${backend} Conv2DBackpropFilter ${c.name}`);
+    lines.push(`${backend} ${c.name}: y ${ey.toExponential(1)}, dx ${ex.toExponential(1)}, dw ${ew.toExponential(1)}`);
+  }
+  return lines;
+}
+
+before(async () => {
+  await use('cpu', false);
+  await use('wasm', false);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+test('geometry: TensorFlow same/valid padding, and the phase split covers every (dx, dy, tap) triple once', () => {
+  for (let inSize = 1; inSize <= 16; inSize++)
+    for (let k = 1; k <= 5; k++)
+      for (let s = 1; s <= 3; s++) {
+        const [before, after, out] = samePadding(inSize, k, s);
+        const total = Math.max((Math.ceil(inSize / s) - 1) * s + k - inSize, 0);
+        assert.deepEqual([before, after, out], [Math.floor(total / 2), total - Math.floor(total / 2), Math.ceil(inSize / s)]);
+        for (const pad of ['same', 'valid'] as const) {
+          if (pad === 'valid' && k > inSize) continue;
+          const g = conv2dGeometry([1, inSize, inSize + 1, 1], [k, k, 1, 1], s, pad);
+          const ref = padAlong(inSize, k, s, pad, 1);
+          assert.equal(g.padTop, ref.before, `padTop in=${inSize} k=${k} s=${s} ${pad}`);
+          assert.equal(g.outHeight, ref.out, `outHeight in=${inSize} k=${k} s=${s} ${pad}`);
+          assert.equal(g.padLeft, padAlong(inSize + 1, k, s, pad, 2).before);
+          // Direct enumeration of i = o·s + k − p versus equation (2) of geometry.ts.
+          const direct = new Set<string>();
+          for (let o = 0; o < g.outHeight; o++)
+            for (let kk = 0; kk < k; kk++) {
+              const i = o * s + kk - g.padTop;
+              if (i >= 0 && i < inSize) direct.add(`${i},${o},${kk}`);
+            }
+          const viaPhases = new Set<string>();
+          for (const ph of transposedPhases(inSize, g.outHeight, k, s, g.padTop)) {
+            for (let t = 0; t < ph.count; t++)
+              for (let j2 = 0; j2 < ph.taps; j2++) {
+                const o = t - ph.padBefore + j2;
+                if (o < 0 || o >= g.outHeight) continue; // padding of the phase convolution
+                const key = `${ph.phase + s * t},${o},${ph.firstTap + (ph.taps - 1 - j2) * s}`;
+                assert.ok(!viaPhases.has(key), `duplicate ${key}`);
+                viaPhases.add(key);
+              }
+          }
+          assert.deepEqual([...viaPhases].sort(), [...direct].sort(), `phases in=${inSize} k=${k} s=${s} ${pad}`);
+        }
+      }
+});
+
+test('the float64 reference agrees with the stock cpu kernels (odd shapes)', async () => {
+  await use('cpu', false);
+  for (const c of ODD_CASES) {
+    const d = caseData(c);
+    const r = runConvKernels(d);
+    assertClose(r.y, d.y, `stock cpu Conv2D vs reference ${c.name}`, 1e-5);
+    assertClose(r.dx, d.dx, `stock cpu Conv2DBackpropInput vs reference ${c.name}`, 1e-5);
+    assertClose(r.dw, d.dw, `stock cpu Conv2DBackpropFilter vs reference ${c.name}`, 1e-5);
+  }
+});
+
+test('wasm: our SIMD module is valid and bound to the backend heap', async (t) => {
+  if (process.env.VAE_KERNELS_SIMD === '0') return t.skip('VAE_KERNELS_SIMD=0');
+  await use('wasm', true);
+  const bytes = simdModuleBytes();
+  assert.ok(bytes.length > 100 && bytes[0] === 0 && bytes[1] === 0x61, 'a wasm binary');
+  const memory = (tf.backend() as unknown as { wasm: { asm?: { memory?: unknown } } }).wasm.asm?.memory;
+  assert.ok(memory, 'the tfjs wasm module exports its memory');
+  const { simdFor } = await import('../src/kernels/wasm/simd');
+  assert.ok(simdFor(memory), 'SIMD kernels instantiated (else the JS fallbacks would run)');
+});
+
+test('registerTrainingKernels: idempotent, lists its kernels, unknown backends get none', async () => {
+  await use('wasm', false);
+  assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined, 'stock wasm has no Conv2DBackpropFilter');
+  assert.equal(registerTrainingKernels('wasm'), true);
+  assert.equal(registerTrainingKernels('wasm'), true);
+  assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
+  const names = listTrainingKernels('wasm').map((k) => k.kernelName);
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', LEAKY_RELU_GRAD, 'Sum']) assert.ok(names.includes(k), k);
+  assert.equal(new Set(names).size, names.length, 'no duplicates');
+  assert.equal(registerTrainingKernels('webgl-or-anything'), false);
+  unregisterTrainingKernels('wasm');
+  assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined, 'stock state restored');
+  assert.equal(listTrainingKernels('wasm').length, 0);
+});
+
+for (const backend of ['wasm', 'cpu'] as Backend[]) {
+  test(`${backend}: convolution kernels on the VAE's layer shapes (batch 32)`, async (t) => {
+    await use(backend, true);
+    for (const line of checkConvKernels(backend, MODEL_CASES)) t.diagnostic(line);
+  });
+
+  test(`${backend}: convolution kernels on odd shapes`, async (t) => {
+    await use(backend, true);
+    for (const line of checkConvKernels(backend, ODD_CASES)) t.diagnostic(line);
+  });
+}
+
+test('wasm: Conv2DBackpropFilter summed over batch chunks', async () => {
+  await use('wasm', true);
+  const previous = setBackpropFilterChunkFloats(1500);
+  try {
+    for (const c of [ODD_CASES[1], ODD_CASES[4], MODEL_CASES[3]]) {
+      const d = caseData(c);
+      assertClose(runConvKernels(d).dw, d.dw, `chunked Conv2DBackpropFilter ${c.name}`);
+    }
+  } finally {
+    setBackpropFilterChunkFloats(previous);
+  }
+});
+
+test('cpu: FusedConv2D with bias and linear / relu / leakyrelu', async () => {
+  await use('cpu', true);
+  const c = ODD_CASES[4];
+  const d = caseData(c);
+  const bias = rand(c.f[3], 5);
+  for (const activation of ['linear', 'relu', 'leakyrelu'] as const) {
+    const got = tf.tidy(() =>
+      tf.fused
+        .conv2d({ x: tf.tensor4d(d.x, c.x), filter: tf.tensor4d(d.w, c.f), strides: c.strides, pad: c.pad as 'same', bias: tf.tensor1d(bias), activation, leakyreluAlpha: 0.3 })
+        .dataSync()
+        .slice(),
+    );
+    const ref = d.y.map((v, i) => {
+      const z = v + bias[i % c.f[3]];
+      return activation === 'linear' ? z : z > 0 ? z : activation === 'relu' ? 0 : 0.3 * z;
+    });
+    assertClose(got, ref, `cpu FusedConv2D ${activation}`);
+  }
+});
+
+test('cpu: Conv2D with dilation, NCHW fallback, and the bias Add against the stock kernels', async () => {
+  const x = rand(2 * 9 * 8 * 3, 41);
+  const w = rand(3 * 3 * 3 * 4, 42);
+  const big = rand(2 * 5 * 4 * 6, 43);
+  const bias = rand(6, 44);
+  const run = () =>
+    tf.tidy(() => {
+      const tx = tf.tensor4d(x, [2, 9, 8, 3]);
+      const tw = tf.tensor4d(w, [3, 3, 3, 4]);
+      const tb = tf.tensor(big, [2, 5, 4, 6]);
+      const get = (t: tf.Tensor) => t.dataSync().slice() as Float32Array;
+      return [
+        get(tf.conv2d(tx, tw, 1, 'same', 'NHWC', 2)),
+        get(tf.conv2d(tf.transpose(tx, [0, 3, 1, 2]) as tf.Tensor4D, tw, 2, 'valid', 'NCHW')),
+        get(tf.add(tb, tf.tensor(bias, [1, 1, 1, 6]))),
+        get(tf.add(tf.tensor1d(bias), tb)),
+        get(tf.add(tb, tf.tensor(bias.slice(0, 4), [1, 1, 4, 1]))),
+        get(tf.add(tf.tensor(big.slice(0, 12), [2, 6]), tf.tensor1d(bias))),
+      ];
+    });
+  await use('cpu', false);
+  const ref = run();
+  await use('cpu', true);
+  const got = run();
+  const what = ['dilated conv2d', 'NCHW conv2d (stock fallback)', 'bias add [1,1,1,C]', 'bias add [C] + x', 'other broadcast (stock fallback)', 'Dense bias add'];
+  // The stock cpu Conv2D accumulates in float32, ours in float64: close, not identical. Add: identical.
+  got.forEach((g, i) => (i < 2 ? assertClose(g, ref[i], what[i], 1e-5) : assert.deepEqual(Array.from(g), Array.from(ref[i]), what[i])));
+});
+
+test('wasm: the JS fallbacks of the SIMD loops give the same results', async () => {
+  await use('wasm', true);
+  const cases = [MODEL_CASES[1], ODD_CASES[0], ODD_CASES[2], ODD_CASES[3], ODD_CASES[4], ODD_CASES[8]];
+  const shape = [3, 5, 4, 8];
+  const x = rand(size(shape), 51);
+  const dy = rand(size(shape), 52);
+  const elementwise = () =>
+    tf.tidy(() => {
+      const tx = tf.tensor(x, shape);
+      const tdy = tf.tensor(dy, shape);
+      return [tf.leakyRelu(tx, 0.3), tf.grad((v: tf.Tensor) => tf.leakyRelu(v, 0.3))(tx, tdy), tf.sum(tdy, [0, 1, 2])].map((t) => t.dataSync().slice());
+    });
+  const withSimd = elementwise();
+  const previous = setSimdEnabled(false);
+  try {
+    for (const c of cases) {
+      const d = caseData(c);
+      const r = runConvKernels(d);
+      assertClose(r.dx, d.dx, `JS-fallback Conv2DBackpropInput ${c.name}`);
+      assertClose(r.dw, d.dw, `JS-fallback Conv2DBackpropFilter ${c.name}`);
+    }
+    const withoutSimd = elementwise();
+    assert.deepEqual(Array.from(withoutSimd[0]), Array.from(withSimd[0]), 'LeakyRelu');
+    assert.deepEqual(Array.from(withoutSimd[1]), Array.from(withSimd[1]), 'LeakyRelu gradient');
+    assertClose(withoutSimd[2], withSimd[2], 'Sum', 1e-6);
+  } finally {
+    setSimdEnabled(previous);
+  }
+});
+
+test('wasm: Identity shares data safely (clones outlive their source)', async () => {
+  await use('wasm', true);
+  const before = tf.memory().numTensors;
+  const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4]);
+  const c = tf.add(b, 1);
+  b.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [2, 3, 4, 5]);
+  c.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('LeakyRelu, its gradient and the bias-gradient Sum on wasm and cpu', async () => {
+  const shape = [3, 5, 4, 6];
+  const x = rand(size(shape), 21);
+  x[0] = 0;
+  x[1] = -0;
+  x[2] = 1e-30;
+  x[3] = -1e-30;
+  const dy = rand(size(shape), 22);
+  const alpha = 0.3;
+  // As tfjs' cpu backend: the forward pass multiplies by α as a double, the stock gradient
+  // (where(x > 0, dy, mul(dy, α))) by α as a float32 scalar; at x = 0 the gradient is α·dy.
+  const y = x.map((v) => (v > 0 ? v : alpha * v));
+  // The stock wasm kernel (C++) multiplies by α as a float32; so does ours on wasm.
+  const yWasm = x.map((v) => (v > 0 ? v : Math.fround(alpha) * v));
+  const dx = x.map((v, i) => (v > 0 ? dy[i] : Math.fround(alpha) * dy[i]));
+  const sum = new Float64Array(6);
+  dy.forEach((v, i) => (sum[i % 6] += v));
+  for (const backend of ['wasm', 'cpu'] as Backend[]) {
+    await use(backend, true);
+    tf.tidy(() => {
+      const tx = tf.tensor(x, shape);
+      const tdy = tf.tensor(dy, shape);
+      assert.deepEqual(Array.from(tf.leakyRelu(tx, alpha).dataSync()), Array.from(backend === 'wasm' ? yWasm : y), `${backend} LeakyRelu is exact`);
+      const g = tf.grad((v: tf.Tensor) => tf.leakyRelu(v, alpha))(tx, tdy);
+      assert.deepEqual(Array.from(g.dataSync()), Array.from(dx), `${backend} LeakyRelu gradient is exact (α side at 0)`);
+      assertClose(tf.sum(tdy, [0, 1, 2]).dataSync(), sum, `${backend} Sum over [0,1,2]`, 1e-6);
+      assert.deepEqual(tf.sum(tdy, [2, 0, 1], true).shape, [1, 1, 1, 6], `${backend} Sum keepDims`);
+      assertClose(tf.sum(tdy, [0, 1, 2], true).dataSync(), sum, `${backend} Sum keepDims values`, 1e-6);
+      // Reductions that are not "all but the last axis" go to the stock kernel.
+      const ref3 = new Float64Array(3 * 5 * 4);
+      dy.forEach((v, i) => (ref3[Math.floor(i / 6)] += v));
+      assertClose(tf.sum(tdy, 3).dataSync(), ref3, `${backend} Sum over the last axis`, 1e-6);
+      assert.equal(tf.sum(tf.tensor([1, 2, 3], [3], 'int32')).dataSync()[0], 6, `${backend} int Sum`);
+    });
+  }
+});
+
+/** Central differences of a float64 loss at a few coordinates of `v`. */
+function numericGrad(v: Float32Array, loss: (v: Float64Array) => number, idx: number[], h = 1e-2): number[] {
+  const w = Float64Array.from(v);
+  return idx.map((i) => {
+    const keep = w[i];
+    w[i] = keep + h;
+    const lp = loss(w);
+    w[i] = keep - h;
+    const lm = loss(w);
+    w[i] = keep;
+    return (lp - lm) / (2 * h);
+  });
+}
+
+function dot(a: Float64Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function sampleIndices(n: number, count: number, seed: number): number[] {
+  const r = rand(count, seed);
+  return Array.from(r, (v) => Math.floor(((v + 1) / 2) * n));
+}
+
+for (const backend of ['wasm', 'cpu'] as Backend[]) {
+  test(`${backend}: gradients of conv2d and conv2dTranspose match central differences`, async () => {
+    await use(backend, true);
+    const c: ConvCase = { name: 'numgrad', x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: [2, 2], pad: 'same' };
+    const g = geo(c);
+    const x = rand(size(c.x), 31);
+    const w = rand(size(c.f), 32);
+    // conv2d: L(x, w) = Σ conv(x, w) ⊙ R.
+    const R = rand(g.B * g.OH * g.OW * g.CO, 33);
+    const [gx, gw] = tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same'), tf.tensor(R, [g.B, g.OH, g.OW, g.CO]))))(
+        [tf.tensor4d(x, c.x), tf.tensor4d(w, c.f)],
+      ).map((t) => t.dataSync().slice() as Float32Array),
+    );
+    const ix = sampleIndices(x.length, 24, 34);
+    const iw = sampleIndices(w.length, 24, 35);
+    const nx = numericGrad(x, (v) => dot(refConv(Float32Array.from(v), w, g), R), ix);
+    const nw = numericGrad(w, (v) => dot(refConv(x, Float32Array.from(v), g), R), iw);
+    assertClose(ix.map((i) => gx[i]), nx, `${backend} d/dx conv2d`, 1e-3);
+    assertClose(iw.map((i) => gw[i]), nw, `${backend} d/dw conv2d`, 1e-3);
+    // conv2dTranspose: L(y, w) = Σ convT(y, w) ⊙ S, convT(y, w) = Conv2DBackpropInput(y, w).
+    const y = rand(g.B * g.OH * g.OW * g.CO, 36);
+    const S = rand(size(c.x), 37);
+    const [gy, gw2] = tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.x, c.strides, c.pad as 'same'), tf.tensor(S, c.x))))(
+        [tf.tensor4d(y, [g.B, g.OH, g.OW, g.CO]), tf.tensor4d(w, c.f)],
+      ).map((t) => t.dataSync().slice() as Float32Array),
+    );
+    const iy = sampleIndices(y.length, 24, 38);
+    const ny = numericGrad(y, (v) => dot(refBackpropInput(Float32Array.from(v), w, g), S), iy);
+    const nw2 = numericGrad(w, (v) => dot(refBackpropInput(y, Float32Array.from(v), g), S), iw);
+    assertClose(iy.map((i) => gy[i]), ny, `${backend} d/dy conv2dTranspose`, 1e-3);
+    assertClose(iw.map((i) => gw2[i]), nw2, `${backend} d/dw conv2dTranspose`, 1e-3);
+  });
+}
+
+function backendDataIds(): number {
+  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+}
+
+for (const backend of ['wasm', 'cpu'] as Backend[]) {
+  test(`${backend}: no tensor or backend-memory leak across kernel calls and training steps`, async () => {
+    await use(backend, true);
+    const c = ODD_CASES[0];
+    const d = caseData(c);
+    const x = tf.tensor4d(d.x, c.x);
+    const w = tf.tensor4d(d.w, c.f);
+    const dy = tf.tensor4d(d.dy, [d.g.B, d.g.OH, d.g.OW, d.g.CO]);
+    const calls = () => {
+      tf.conv2dTranspose(dy, w, c.x, c.strides, c.pad as 'same').dispose();
+      (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f }) as tf.Tensor).dispose();
+      tf.leakyRelu(x, 0.3).dispose();
+      (tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: x, x }, { alpha: 0.3 }) as tf.Tensor).dispose();
+      tf.sum(x, [0, 1, 2]).dispose();
+    };
+    calls();
+    const tensors = tf.memory().numTensors;
+    const ids = backendDataIds();
+    for (let i = 0; i < 5; i++) calls();
+    assert.equal(tf.memory().numTensors, tensors, 'tensors after repeated kernel calls');
+    assert.equal(backendDataIds(), ids, 'backend data ids after repeated kernel calls');
+
+    // A tiny conv model trained with tf.variableGrads (conv, leakyRelu, strided convT, biases).
+    const v = (shape: number[], seed: number) => tf.variable(tf.tensor(rand(size(shape), seed), shape).mul(0.3));
+    const params = [v([3, 3, 1, 4], 1), v([4], 2), v([3, 3, 4, 4], 3), v([3, 3, 2, 4], 4), v([2], 5)];
+    const img = tf.tensor4d(rand(2 * 9 * 9, 6), [2, 9, 9, 1]);
+    const opt = tf.train.adam(0.01);
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() =>
+        tf.tidy(() => {
+          const [w1, b1, w2, w3, b3] = params;
+          const h1 = tf.leakyRelu(tf.add(tf.conv2d(img, w1 as tf.Tensor4D, 1, 'same'), b1), 0.3) as tf.Tensor4D;
+          const h2 = tf.leakyRelu(tf.conv2d(h1, w2 as tf.Tensor4D, 2, 'same'), 0.3);
+          const out = tf.add(tf.conv2dTranspose(h2, w3 as tf.Tensor4D, [2, 9, 9, 2], 2, 'same'), b3);
+          return tf.sum(tf.square(out));
+        }),
+      );
+      opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    };
+    step();
+    const tensors2 = tf.memory().numTensors;
+    const ids2 = backendDataIds();
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.memory().numTensors, tensors2, 'tensors after training steps');
+    assert.equal(backendDataIds(), ids2, 'backend data ids after training steps');
+    opt.dispose();
+    tf.dispose([x, w, dy, img, ...params]);
+  });
+}
+
+test('VAE-shaped conv stack: gradients on wasm + our kernels match the stock cpu kernels', async (t) => {
+  const B = 2;
+  const convs: { f: Shape4; s: number }[] = [
+    { f: [3, 3, 1, 32], s: 1 },
+    { f: [3, 3, 32, 64], s: 2 },
+    { f: [3, 3, 64, 64], s: 2 },
+    { f: [3, 3, 64, 64], s: 1 },
+  ];
+  // Conv2DTranspose filters are [KH, KW, outChannels, inChannels].
+  const convTs: { f: Shape4; s: number; out: Shape4 }[] = [
+    { f: [3, 3, 64, 64], s: 1, out: [B, 7, 7, 64] },
+    { f: [3, 3, 64, 64], s: 2, out: [B, 14, 14, 64] },
+    { f: [3, 3, 32, 64], s: 2, out: [B, 28, 28, 32] },
+    { f: [3, 3, 1, 32], s: 1, out: [B, 28, 28, 1] },
+  ];
+  const shapes: number[][] = [];
+  for (const c of convs) shapes.push(c.f, [c.f[3]]);
+  shapes.push([3136, 2], [2], [2, 3136], [3136]);
+  for (const c of convTs) shapes.push(c.f, [c.f[2]]);
+  const init = shapes.map((s, i) => {
+    const fanIn = s.length === 4 ? s[0] * s[1] * (i >= 12 ? s[3] : s[2]) : s.length === 2 ? s[0] : 1;
+    return rand(size(s), 100 + i).map((v) => (v * Math.sqrt(6 / fanIn)) / (s.length === 1 ? 10 : 1));
+  });
+  const image = rand(B * 28 * 28, 99).map((v) => (v + 1) / 2);
+
+  const grads = async (backend: Backend, ours: boolean): Promise<Float32Array[]> => {
+    await use(backend, ours);
+    return tf.tidy(() => {
+      const params = shapes.map((s, i) => tf.tensor(init[i], s));
+      const x = tf.tensor4d(image, [B, 28, 28, 1]);
+      const loss = (...p: tf.Tensor[]) => {
+        let h: tf.Tensor4D = x;
+        convs.forEach((c, i) => {
+          // Like tf.layers.conv2d: the fused op (bias inside, linear activation), then LeakyReLU.
+          h = tf.leakyRelu(tf.fused.conv2d({ x: h, filter: p[2 * i] as tf.Tensor4D, strides: c.s, pad: 'same', bias: p[2 * i + 1] }), 0.3);
+        });
+        const flat = tf.reshape(h, [B, 3136]);
+        const z = tf.add(tf.matMul(flat, p[8]), p[9]);
+        let d = tf.reshape(tf.add(tf.matMul(z, p[10]), p[11]), [B, 7, 7, 64]) as tf.Tensor4D;
+        convTs.forEach((c, i) => {
+          // Like tf.layers.conv2dTranspose: conv2dTranspose, then a broadcast bias add.
+          const pre = tf.add(tf.conv2dTranspose(d, p[12 + 2 * i] as tf.Tensor4D, c.out, c.s, 'same'), p[13 + 2 * i]) as tf.Tensor4D;
+          d = i < convTs.length - 1 ? tf.leakyRelu(pre, 0.3) : tf.sigmoid(pre);
+        });
+        return tf.sum(tf.square(tf.sub(d, x))) as tf.Scalar;
+      };
+      return tf.grads(loss)(params).map((g) => g.dataSync().slice() as Float32Array);
+    });
+  };
+  const ref = await grads('cpu', false);
+  const ours = await grads('wasm', true);
+  const oursCpu = await grads('cpu', true);
+  let worst = 0;
+  ref.forEach((r, i) => {
+    worst = Math.max(worst, assertClose(ours[i], r, `wasm gradient of parameter ${i} ${shapes[i]}`));
+    worst = Math.max(worst, assertClose(oursCpu[i], r, `cpu (ours) gradient of parameter ${i} ${shapes[i]}`));
+  });
+  t.diagnostic(`worst relative error over ${ref.length} parameter gradients: ${worst.toExponential(2)}`);
+});
