@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: training and inference speed of the VAE on every available backend, through the
+ * real training loop (shuffling, metrics, sample images, checkpoints, CSV), next to PyTorch CPU
+ * running the same network on the same machine in the same run.
+ *
+ *   npm run bench [-- --json] [--quick] [--backends wasm,cpu] [--no-torch] [--seconds S]
+ *
+ * Each backend is measured in its own child process (a process picks its backend once).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
+import { profileTrainingStep, type BenchBackend, type ProfileEntry } from './kernels';
+
+/** Training speed of one set-up through `vae.train`. */
+export interface TrainBench {
+  backend: string;
+  batch: number;
+  threads: number;
+  /** Steady state (second epoch): images / seconds of the batches, per-batch callbacks included. */
+  imagesPerSecond: number;
+  /** The whole `train()` call: worker start-up, sample images, checkpoints and the CSV included. */
+  wallImagesPerSecond: number;
+  /** Images per epoch used for the measurement. */
+  images: number;
+}
+
+export interface InferenceBench {
+  backend: string;
+  /** μ of the 10,000 test digits, batch 1000. */
+  encodeImagesPerSecond: number;
+  /** A 20 × 20 grid of z decoded at once. */
+  decodeGridMs: number;
+}
+
+export interface BackendReport {
+  backend: string;
+  device: string;
+  train: TrainBench[];
+  inference: InferenceBench;
+  profile: ProfileEntry[] | null;
+}
+
+export interface TorchReport {
+  torch: string;
+  train: { batch: number; threads: number; images_per_second: number; deconv: string; omp_wait_policy: string | null }[];
+  encode_images_per_second: number;
+  decode_grid_ms: number;
+}
+
+/** Runs one backend's measurements in this process (the child side). */
+async function measureBackend(choice: BackendChoice, opts: { quick: boolean }): Promise<BackendReport> {
+  const info = await initBackend({ backend: choice, quiet: true });
+  const { xTrain, xTest } = await loadMnist({ quiet: true });
+  const slow = info.name === 'cpu';
+  const train: TrainBench[] = [];
+  const threadOptions = [1, ...(availableParallelism() > 1 && info.name !== 'tensorflow' ? [availableParallelism()] : [])];
+  for (const batch of [32, 128]) {
+    const images = Math.min(60000, (opts.quick || slow ? 8 : 40) * batch);
+    const x = xTrain.slice([0, 0, 0, 0], [images, -1, -1, -1]);
+    for (const threads of threadOptions) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'vae-bench-'));
+      const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
+      vae.compile(0.0005, 1000);
+      const start = performance.now();
+      const result = await vae.train({ x, batchSize: batch, epochs: 2, runFolder: dir, printEveryNBatches: 100, seed: 1, progress: 'silent', workers: threads, liveChart: false });
+      const wall = (performance.now() - start) / 1000;
+      train.push({ backend: info.name, batch, threads, images, imagesPerSecond: result.history[1].imagesPerSecond, wallImagesPerSecond: (2 * images) / wall });
+      vae.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    x.dispose();
+  }
+  const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
+  const n = opts.quick || slow ? 2000 : 10000;
+  const xs = xTest.slice([0, 0, 0, 0], [n, -1, -1, -1]);
+  tf.dispose(vae.encoderMuLogVar.predict(xs.slice([0, 0, 0, 0], [1000, -1, -1, -1]), { batchSize: 1000 })); // warm-up
+  let t0 = performance.now();
+  tf.dispose(vae.encoderMuLogVar.predict(xs, { batchSize: 1000 }));
+  const encodeImagesPerSecond = n / ((performance.now() - t0) / 1000);
+  const grid = tf.randomNormal([400, 2]);
+  tf.dispose(vae.decoder.predict(grid));
+  t0 = performance.now();
+  tf.dispose(vae.decoder.predict(grid));
+  const decodeGridMs = performance.now() - t0;
+  const profile = info.name === 'tensorflow' ? null : await profileTrainingStep({ backend: info.name as BenchBackend, batch: 32, steps: slow ? 1 : 5 });
+  return { backend: info.name, device: info.device, train, inference: { backend: info.name, encodeImagesPerSecond, decodeGridMs }, profile };
+}
+
+/** PyTorch's numbers for both of its decoder variants, one and two threads (null without torch). */
+function measureTorch(seconds: number): TorchReport | null {
+  const python = '/usr/bin/python3';
+  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_vae.py');
+  let report: TorchReport | null = null;
+  for (const deconv of ['native', 'conv']) {
+    for (const passive of [false, true]) {
+      const args = [script, '--json', '--deconv', deconv, '--seconds', String(seconds), '--threads', '1,2', '--batch-sizes', '32,128', ...(passive ? ['--omp-passive'] : [])];
+      const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 16 << 20, env: { ...process.env, OMP_WAIT_POLICY: '' } });
+      if (r.status !== 0) throw new Error(`pytorch_vae.py falhou: ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as { torch: string; omp_wait_policy: string | null; train: { batch: number; threads: number; images_per_second: number }[]; encode_images_per_second: number; decode_grid_ms: number };
+      const rows = out.train.map((t) => ({ ...t, deconv, omp_wait_policy: out.omp_wait_policy }));
+      if (!report) report = { torch: out.torch, train: rows, encode_images_per_second: out.encode_images_per_second, decode_grid_ms: out.decode_grid_ms };
+      else {
+        report.train.push(...rows);
+        report.encode_images_per_second = Math.max(report.encode_images_per_second, out.encode_images_per_second);
+        report.decode_grid_ms = Math.min(report.decode_grid_ms, out.decode_grid_ms);
+      }
+    }
+  }
+  return report;
+}
+
+/** PyTorch's fastest set-up for a batch and thread count. */
+function torchBest(torch: TorchReport, batch: number, threads: number) {
+  return torch.train.filter((t) => t.batch === batch && t.threads === threads).sort((a, b) => b.images_per_second - a.images_per_second)[0];
+}
+
+function printReport(reports: BackendReport[], torch: TorchReport | null): void {
+  const cpu = cpus()[0]?.model ?? 'CPU desconhecida';
+  console.log(`\nMáquina: ${cpu}, ${availableParallelism()} núcleos; Node ${process.version}; tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 10)}`);
+  console.log('\nTreino (laço real: embaralhamento, métricas, imagens, checkpoints), imagens/s');
+  console.log('backend   lote  threads   regime   c/ checkpoints   PyTorch 1 thread (melhor)   razão');
+  for (const r of reports) {
+    for (const t of r.train) {
+      const peer = torch ? torchBest(torch, t.batch, 1) : undefined;
+      const ratio = peer ? (t.imagesPerSecond / peer.images_per_second).toFixed(2) + '×' : '—';
+      const peerText = peer ? `${peer.images_per_second.toFixed(0)} (${peer.deconv}${peer.omp_wait_policy ? ', OMP passive' : ''})` : '—';
+      console.log(`${r.backend.padEnd(9)} ${String(t.batch).padStart(4)}  ${String(t.threads).padStart(7)}  ${t.imagesPerSecond.toFixed(0).padStart(7)}  ${t.wallImagesPerSecond.toFixed(0).padStart(15)}   ${peerText.padEnd(26)}  ${ratio}`);
+    }
+  }
+  if (torch) {
+    console.log(`\nPyTorch ${torch.torch} (CPU), mesma rede, mesma máquina, imagens/s:`);
+    for (const t of torch.train) console.log(`  lote ${t.batch}, ${t.threads} thread(s), ${t.deconv}${t.omp_wait_policy ? ', OMP_WAIT_POLICY=' + t.omp_wait_policy : ''}: ${t.images_per_second.toFixed(0)}`);
+  }
+  console.log('\nInferência');
+  for (const r of reports) console.log(`  ${r.backend}: codificar os dígitos de teste ${r.inference.encodeImagesPerSecond.toFixed(0)} imagens/s; decodificar uma grade 20×20 ${r.inference.decodeGridMs.toFixed(0)} ms`);
+  if (torch) console.log(`  PyTorch: codificar ${torch.encode_images_per_second.toFixed(0)} imagens/s; grade 20×20 ${torch.decode_grid_ms.toFixed(0)} ms`);
+  for (const r of reports) {
+    const best = r.train.filter((t) => t.batch === 32).sort((a, b) => b.wallImagesPerSecond - a.wallImagesPerSecond)[0];
+    if (best) console.log(`\n${r.backend}: uma época do MNIST (60.000 imagens, lote 32, ${best.threads} thread(s)) ≈ ${(60000 / best.wallImagesPerSecond / 60).toFixed(1)} min`);
+    if (r.profile) {
+      console.log(`Perfil de um passo de treino (${r.backend}, lote 32, 1 thread):`);
+      for (const e of r.profile.slice(0, 12)) console.log(`  ${e.kernel.padEnd(28)} ${e.ms.toFixed(1).padStart(7)} ms  ${(100 * e.share).toFixed(0).padStart(3)}%${e.calls ? `  (${e.calls} chamadas)` : ''}`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      backends: { type: 'string' },
+      'no-torch': { type: 'boolean' },
+      seconds: { type: 'string' },
+      child: { type: 'string' },
+    },
+  });
+  if (values.child) {
+    const report = await measureBackend(values.child as BackendChoice, { quick: values.quick ?? false });
+    process.stdout.write(JSON.stringify(report));
+    return 0;
+  }
+  const wanted = (values.backends ?? 'tensorflow,wasm,cpu').split(',');
+  const reports: BackendReport[] = [];
+  for (const backend of wanted) {
+    if (!values.json) process.stderr.write(`medindo ${backend}...\n`);
+    const r = spawnSync(process.execPath, [__filename, '--child', backend, ...(values.quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    if (r.status !== 0) {
+      if (!values.json) process.stderr.write(`  ${backend} indisponível: ${(r.stderr.trim().split('\n').find((l) => /Erro|Error|disponível/.test(l)) ?? r.stderr.trim().split('\n')[0]).slice(0, 200)}\n`);
+      continue;
+    }
+    reports.push(JSON.parse(r.stdout));
+  }
+  let torch: TorchReport | null = null;
+  if (!values['no-torch']) {
+    if (!values.json) process.stderr.write('medindo PyTorch...\n');
+    torch = measureTorch(Number(values.seconds ?? (values.quick ? 2 : 5)));
+    if (!torch && !values.json) process.stderr.write('  PyTorch indisponível (python3 -c "import torch" falhou): sem comparação.\n');
+  }
+  if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, tfjs: tf.version.tfjs, backends: reports, torch }, null, 1));
+  else printReport(reports, torch);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then((code) => (process.exitCode = code), (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
