@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run notebooks`: executes every notebook with nbconvert and the tslab kernel and writes
- * static HTML (figures embedded, no JavaScript needed) to run/html/. Fails on any error output,
+ * static HTML (figures embedded, no JavaScript needed) to run/html/. Fails on any error or stderr output,
  * on a picture that could not be embedded, or on a notebook without figures.
  * `--in-place` also stores the executed outputs back into notebooks/ (for committing them).
  */
@@ -32,7 +32,8 @@ export function inspectNotebook(nb: NotebookJson): { errors: string[]; figures: 
     for (const out of cell.outputs ?? []) {
       if (out.output_type === 'error') errors.push(`${out.ename}: ${out.evalue}`);
       const text = Array.isArray(out.text) ? out.text.join('') : (out.text ?? '');
-      if (out.output_type === 'stream' && out.name === 'stderr' && /(Error|Erro|Exception|Traceback)\b/.test(text)) errors.push(text.trim().split('\n')[0]);
+      // Any stderr output counts: tslab prints failures there, and a notebook should not warn.
+      if (out.output_type === 'stream' && out.name === 'stderr' && text.trim()) errors.push(`stderr: ${text.trim().split('\n')[0]}`);
       if (out.data && ('image/png' in out.data || 'image/svg+xml' in out.data || 'image/jpeg' in out.data)) figures++;
     }
   }
