@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { reportError, runIfMain } from './run';
 import { initBackend } from '../backend';
 import { loadMnist, type Dataset } from '../data';
-import { ConfigError, VaeError } from '../errors';
+import { ConfigError } from '../errors';
 import { Autoencoder } from '../model/autoencoder';
 import { VariationalAutoencoder } from '../model/vae';
 import { composeFigures } from '../plots/compose';
@@ -152,13 +153,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const f of files) console.log(`figura gravada: ${path.relative(process.cwd(), f)}`);
     return 0;
   } catch (err) {
-    console.error(err instanceof VaeError ? `Erro: ${err.message}` : err);
-    return 1;
+    return reportError(err);
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(module, main);

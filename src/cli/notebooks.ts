@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
 
 interface NotebookJson {
@@ -118,13 +119,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    console.error(err instanceof VaeError ? `Erro: ${err.message}` : err);
-    return 1;
+    return reportError(err);
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(module, main);

@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { reportError, runIfMain } from './run';
 import { initBackend, parseBackendChoice, type BackendChoice } from '../backend';
 import { loadFashionMnist, loadMnist } from '../data';
-import { ConfigError, VaeError } from '../errors';
+import { ConfigError } from '../errors';
 import { Autoencoder } from '../model/autoencoder';
 import { MNIST_VAE_OPTIONS } from '../model/options';
 import { VariationalAutoencoder } from '../model/vae';
@@ -223,17 +224,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof VaeError) {
-      console.error(`Erro: ${err.message}`);
-      return 1;
-    }
-    console.error('Erro inesperado:', err);
-    return 1;
+    return reportError(err);
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(module, main);

@@ -1,0 +1,18 @@
+/** What every command shares: one-line Portuguese errors and the main guard. */
+import { VaeError } from '../errors';
+
+/** Prints `err` for a user (our errors as one line; anything else with its stack); returns exit code 1. */
+export function reportError(err: unknown): number {
+  if (err instanceof VaeError) console.error(`Erro: ${err.message}`);
+  else console.error('Erro inesperado:', err);
+  return 1;
+}
+
+/** Runs `main(argv)` when `mod` is the script node started (so tests can import the module). */
+export function runIfMain(mod: NodeModule, main: (argv: string[]) => Promise<number>): void {
+  if (require.main !== mod) return;
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err) => (process.exitCode = reportError(err)),
+  );
+}
