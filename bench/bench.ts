@@ -40,6 +40,8 @@ export interface InferenceBench {
 export interface BackendReport {
   backend: string;
   device: string;
+  /** One thread's matrix product speed on the first conv layer's im2col shape at batch 32. */
+  gemmGflops: number;
   train: TrainBench[];
   inference: InferenceBench;
   profile: ProfileEntry[] | null;
@@ -47,9 +49,30 @@ export interface BackendReport {
 
 export interface TorchReport {
   torch: string;
+  /** The same matrix product in PyTorch (OpenBLAS/MKL), one thread. */
+  gemm_gflops: number;
   train: { batch: number; threads: number; images_per_second: number; deconv: string; omp_wait_policy: string | null }[];
   encode_images_per_second: number;
   decode_grid_ms: number;
+}
+
+/** The GEMM of the 28×28 layer's im2col at batch 32 (6272 × 288 · 288 × 64). */
+export const GEMM_SHAPE = { m: 32 * 196, k: 288, n: 64 };
+
+/** GFLOP/s of one matrix product of GEMM_SHAPE on the current backend (median of 15). */
+function gemmGflops(): number {
+  const { m, k, n } = GEMM_SHAPE;
+  const a = tf.randomUniform([m, k]);
+  const b = tf.randomUniform([k, n]);
+  const times: number[] = [];
+  for (let i = 0; i < 18; i++) {
+    const t0 = performance.now();
+    tf.matMul(a, b).dispose();
+    if (i >= 3) times.push(performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return (2 * m * k * n) / (times[Math.floor(times.length / 2)] / 1000) / 1e9;
 }
 
 /** Runs one backend's measurements in this process (the child side). */
@@ -88,7 +111,7 @@ async function measureBackend(choice: BackendChoice, opts: { quick: boolean }): 
   tf.dispose(vae.decoder.predict(grid));
   const decodeGridMs = performance.now() - t0;
   const profile = info.name === 'tensorflow' ? null : await profileTrainingStep({ backend: info.name as BenchBackend, batch: 32, steps: slow ? 1 : 5 });
-  return { backend: info.name, device: info.device, train, inference: { backend: info.name, encodeImagesPerSecond, decodeGridMs }, profile };
+  return { backend: info.name, device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: info.name, encodeImagesPerSecond, decodeGridMs }, profile };
 }
 
 /** PyTorch's numbers for both of its decoder variants, one and two threads (null without torch). */
@@ -96,6 +119,13 @@ function measureTorch(seconds: number): TorchReport | null {
   const python = '/usr/bin/python3';
   if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
   const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_vae.py');
+  const { m, k, n } = GEMM_SHAPE;
+  const gemm = spawnSync(python, ['-c', [
+    'import torch, time', 'torch.set_num_threads(1)', `a = torch.rand(${m}, ${k}); b = torch.rand(${k}, ${n})`,
+    'for _ in range(5): a @ b', 't = time.perf_counter()', 'for _ in range(50): a @ b',
+    `print(2 * ${m} * ${k} * ${n} * 50 / (time.perf_counter() - t) / 1e9)`,
+  ].join('\n')], { encoding: 'utf8' });
+  const gemmGflops = Number(gemm.stdout.trim());
   let report: TorchReport | null = null;
   for (const deconv of ['native', 'conv']) {
     for (const passive of [false, true]) {
@@ -104,7 +134,7 @@ function measureTorch(seconds: number): TorchReport | null {
       if (r.status !== 0) throw new Error(`pytorch_vae.py falhou: ${r.stderr}`);
       const out = JSON.parse(r.stdout) as { torch: string; omp_wait_policy: string | null; train: { batch: number; threads: number; images_per_second: number }[]; encode_images_per_second: number; decode_grid_ms: number };
       const rows = out.train.map((t) => ({ ...t, deconv, omp_wait_policy: out.omp_wait_policy }));
-      if (!report) report = { torch: out.torch, train: rows, encode_images_per_second: out.encode_images_per_second, decode_grid_ms: out.decode_grid_ms };
+      if (!report) report = { torch: out.torch, gemm_gflops: gemmGflops, train: rows, encode_images_per_second: out.encode_images_per_second, decode_grid_ms: out.decode_grid_ms };
       else {
         report.train.push(...rows);
         report.encode_images_per_second = Math.max(report.encode_images_per_second, out.encode_images_per_second);
@@ -140,6 +170,10 @@ function printReport(reports: BackendReport[], torch: TorchReport | null): void 
   console.log('\nInferência');
   for (const r of reports) console.log(`  ${r.backend}: codificar os dígitos de teste ${r.inference.encodeImagesPerSecond.toFixed(0)} imagens/s; decodificar uma grade 20×20 ${r.inference.decodeGridMs.toFixed(0)} ms`);
   if (torch) console.log(`  PyTorch: codificar ${torch.encode_images_per_second.toFixed(0)} imagens/s; grade 20×20 ${torch.decode_grid_ms.toFixed(0)} ms`);
+  const { m, k, n } = GEMM_SHAPE;
+  console.log(`\nProduto de matrizes ${m}×${k} · ${k}×${n} (1 thread), GFLOP/s:`);
+  for (const r of reports) console.log(`  ${r.backend}: ${r.gemmGflops.toFixed(1)}`);
+  if (torch) console.log(`  PyTorch (BLAS do sistema): ${torch.gemm_gflops.toFixed(1)}`);
   for (const r of reports) {
     const best = r.train.filter((t) => t.batch === 32).sort((a, b) => b.wallImagesPerSecond - a.wallImagesPerSecond)[0];
     if (best) console.log(`\n${r.backend}: uma época do MNIST (60.000 imagens, lote 32, ${best.threads} thread(s)) ≈ ${(60000 / best.wallImagesPerSecond / 60).toFixed(1)} min`);
