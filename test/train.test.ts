@@ -158,7 +158,8 @@ test('training checks its input with clear errors', async () => {
   await testBackend();
   const vae = tinyVae();
   await assert.rejects(vae.train({ x: tf.zeros([4, 28, 28, 1]) as tf.Tensor4D, epochs: 1 }), /forma \(4, 28, 28, 1\).*\(None, 8, 8, 1\)/);
-  await assert.rejects(vae.train({ x: tf.fill([4, 8, 8, 1], 255) as tf.Tensor4D, epochs: 1 }), /\[0, 1\]/);
+  await assert.rejects(vae.train({ x: tf.fill([4, 8, 8, 1], 255) as tf.Tensor4D, epochs: 1 }), /\[0, 1\]; a imagem 0 tem o valor 255/);
+  await assert.rejects(vae.train({ x: tf.fill([4, 8, 8, 1], NaN) as tf.Tensor4D, epochs: 1 }), /valor NaN/);
   await assert.rejects(vae.train({ x: tinyImages(4), epochs: 0 }), /epochs/);
   const raw = new VariationalAutoencoder(TINY_OPTIONS);
   await assert.rejects(raw.train({ x: tinyImages(4), epochs: 1 }), /compile/i);

@@ -88,8 +88,17 @@ export class CheckpointCallback implements Callback {
 
   constructor(
     private readonly weightsDir: string,
-    private readonly options: { keep?: 'all' | 'latest'; backend?: string; onSaved?: (info: CheckpointInfo) => void } = {},
-  ) {}
+    private readonly options: {
+      keep?: 'all' | 'latest';
+      /** Backend label written with the metrics. */
+      backend?: string;
+      /** The checkpoint a resumed run started from (named in errors until a new one is saved). */
+      previous?: { dir: string; epoch: number };
+      onSaved?: (info: CheckpointInfo) => void;
+    } = {},
+  ) {
+    this.lastSaved = options.previous ?? null;
+  }
 
   async onEpochEnd(logs: EpochLogs, ctx: TrainContext): Promise<void> {
     const info: CheckpointInfo = {

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainableModel } from './types';
 
 export interface TrainingEngine {
-  /** Short description for logs, e.g. "1 thread". */
-  readonly description: string;
+  /** Threads that compute each step (1 = this thread only). */
+  readonly threads: number;
   /** One step on `n` images (`x`: n·h·w·c pixels, `eps`: n·zDim normal noise); returns the batch metrics. */
   step(x: Float32Array, eps: Float32Array, n: number): Promise<number[]>;
   /** Learning rate of the next steps. */
@@ -49,7 +49,7 @@ export function getOptimizerLearningRate(optimizer: tf.Optimizer): number {
 
 /** Runs every step in this thread, on the chosen backend. */
 export class LocalEngine implements TrainingEngine {
-  readonly description = '1 thread';
+  readonly threads = 1;
   private readonly variables: tf.Variable[];
 
   constructor(

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { backendInfo, initBackend } from '../backend';
+import { initBackend } from '../backend';
 import { ConfigError, ShapeError, formatShape } from '../errors';
 import { removeStaleTemporaries } from '../io/files';
 import { inNotebook } from '../notebook';
@@ -73,14 +73,12 @@ function trainingPixels(model: TrainableModel, x: tf.Tensor4D): { images: Float3
   }
   if (x.dtype !== 'float32') throw new ConfigError(`x deve ser float32 com valores em [0, 1]; recebido dtype ${x.dtype}.`);
   const images = x.dataSync() as Float32Array;
-  const sample = images.subarray(0, Math.min(images.length, 1000 * model.inputDim.reduce((a, b) => a * b, 1)));
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of sample) {
-    if (v < min) min = v;
-    if (v > max) max = v;
+  // A cheap look at the first 1000 images: out-of-range or NaN pixels are a data mistake.
+  const pixels = model.inputDim.reduce((a, b) => a * b, 1);
+  const bad = images.subarray(0, 1000 * pixels).findIndex((v) => !(v >= 0 && v <= 1));
+  if (bad >= 0) {
+    throw new ConfigError(`Os pixels de x devem estar em [0, 1]; a imagem ${Math.floor(bad / pixels)} tem o valor ${images[bad]} (divida por 255?).`);
   }
-  if (min < 0 || max > 1) throw new ConfigError(`Os pixels de x devem estar em [0, 1]; encontrei valores entre ${min} e ${max} (divida por 255?).`);
   return { images, count: x.shape[0] };
 }
 
@@ -99,6 +97,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
   const runFolder = options.runFolder;
   const weightsDir = runFolder ? path.join(runFolder, 'weights') : null;
   let resumed: { epoch: number; logs: Record<string, number | string> } | null = null;
+  let resumedDir: string | null = null;
 
   if (runFolder) {
     for (const sub of ['viz', 'images', 'weights']) await fs.mkdir(path.join(runFolder, sub), { recursive: true });
@@ -115,6 +114,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
     initialEpoch = found.info.epoch;
     seed = found.info.seed;
     resumed = { epoch: found.info.epoch, logs: found.info.logs };
+    resumedDir = found.dir;
     console.log(`Retomando de ${found.dir} (época ${initialEpoch} concluída).`);
   }
   if (initialEpoch >= epochs) {
@@ -128,7 +128,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
     workerCount > 1 && count >= batchSize
       ? await createParallelEngine(model, model.optimizer, workerCount, backend.name)
       : new LocalEngine(model, model.optimizer);
-  const backendLabel = backendInfo().name + (backend.gpu ? ' (GPU)' : '') + (engine.description === '1 thread' ? '' : ` (${engine.description})`);
+  const backendLabel = backend.name + (backend.gpu ? ' (GPU)' : '') + (engine.threads > 1 ? ` (${engine.threads} threads)` : '');
 
   const callbacks: Callback[] = [
     new StepDecayCallback(model.learningRate, options.lrDecay ?? 1),
@@ -137,7 +137,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
   if (runFolder) {
     callbacks.push(
       new SampleImageCallback(path.join(runFolder, 'images'), options.printEveryNBatches ?? 100),
-      new CheckpointCallback(weightsDir!, { keep: options.keepCheckpoints, backend: backendLabel }),
+      new CheckpointCallback(weightsDir!, { keep: options.keepCheckpoints, backend: backendLabel, previous: resumed ? { dir: resumedDir!, epoch: resumed.epoch } : undefined }),
       new CsvLoggerCallback(path.join(runFolder, CSV_FILE), backendLabel, resumed),
     );
   }

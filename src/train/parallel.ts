@@ -99,7 +99,7 @@ function copyInto(out: Float32Array, tensors: tf.Tensor[]): void {
 }
 
 export class ParallelEngine implements TrainingEngine {
-  readonly description: string;
+  readonly threads: number;
   private readonly variables: tf.Variable[];
   private readonly sizes: number[];
   private readonly own: Float32Array;
@@ -118,7 +118,7 @@ export class ParallelEngine implements TrainingEngine {
     this.own = new Float32Array(total);
     this.combined = new Float32Array(buffers.combined);
     this.slots = buffers.slots.map((b) => new Float32Array(b));
-    this.description = `${workers.length + 1} threads`;
+    this.threads = workers.length + 1;
   }
 
   /** Starts `threads − 1` workers holding copies of the model and of the Adam state. */
