@@ -103,6 +103,12 @@ async function tryTensorflow(pkg: string, rejected: BackendInfo['rejected']): Pr
           : 'As bibliotecas CUDA 11/cuDNN 8 foram encontradas: verifique o driver NVIDIA (> 450) com nvidia-smi.'),
     );
   }
+  if (gpu) {
+    warnings.push(
+      'GPUs mais novas que o CUDA 11.2 (por exemplo sm_90) compilam os kernels na primeira execução (JIT do PTX): ' +
+        'o primeiro lote pode levar minutos; os seguintes são rápidos.',
+    );
+  }
   return {
     name: 'tensorflow',
     package: pkg,
