@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, backendInfo, describeBackend, findSharedLibrary, initBackend, parseBackendChoice } from '../src';
+import { tempDir } from './helpers';
 
 const entry = path.join(__dirname, '..', 'src', 'index.js');
 
@@ -61,4 +63,51 @@ test('VAE_BACKEND=cpu and wasm are honoured; an unavailable choice is a clear er
 test('findSharedLibrary finds libc and not a missing CUDA library', () => {
   assert.equal(findSharedLibrary('libcudart.so.0.0-does-not-exist'), null);
   assert.ok(findSharedLibrary('libc.so.6'), 'libc.so.6 is in the ldconfig cache');
+});
+
+/**
+ * The tfjs-node-gpu path, without libtensorflow: a stand-in package registers a "tensorflow"
+ * backend (the cpu kernels) and says whether TensorFlow found a GPU, as the real binding does.
+ */
+function fakeGpuPackage(usingGpu: boolean): string {
+  const dir = tempDir('fake-tfjs-node-gpu-');
+  const pkg = path.join(dir, '@tensorflow', 'tfjs-node-gpu');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.js' }));
+  writeFileSync(
+    path.join(pkg, 'index.js'),
+    `const tf = require('@tensorflow/tfjs');
+     const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu');
+     tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isGPUPackage: true, isUsingGpuDevice: ${usingGpu} }), 3);
+     for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });`,
+  );
+  return dir;
+}
+
+test('tfjs-node-gpu without a usable GPU: says so plainly, names the missing CUDA libraries, never claims a GPU', () => {
+  const fake = fakeGpuPackage(false);
+  const out = inChild(`require(${JSON.stringify(entry)}).initBackend({quiet:true}).then(b => console.log(JSON.stringify(b)))`, {
+    VAE_BACKEND: 'tensorflow',
+    NODE_PATH: [fake, path.join(__dirname, '..', '..', 'node_modules')].join(path.delimiter),
+  });
+  const info = JSON.parse(out.trim().split('\n').pop()!);
+  assert.equal(info.name, 'tensorflow');
+  assert.equal(info.package, '@tensorflow/tfjs-node-gpu');
+  assert.equal(info.gpu, false);
+  assert.match(info.device, /^CPU/);
+  assert.match(info.warnings[0], /NÃO encontrou uma GPU/);
+  // Without CUDA 11 (here, CI) it names the missing libraries; with them, it points at the driver.
+  assert.match(info.warnings[0], /libcudart\.so\.11\.0|driver NVIDIA/);
+});
+
+test('tfjs-node-gpu with a GPU: reported as GPU, with the first-use JIT warning', () => {
+  const fake = fakeGpuPackage(true);
+  const out = inChild(`require(${JSON.stringify(entry)}).initBackend({quiet:true}).then(b => console.log(JSON.stringify(b)))`, {
+    VAE_BACKEND: 'tensorflow',
+    NODE_PATH: [fake, path.join(__dirname, '..', '..', 'node_modules')].join(path.delimiter),
+  });
+  const info = JSON.parse(out.trim().split('\n').pop()!);
+  assert.equal(info.gpu, true);
+  assert.match(info.device, /^GPU \(CUDA/);
+  assert.ok(info.warnings.some((w: string) => /JIT/.test(w)));
 });
