@@ -23,6 +23,8 @@ export interface CompileSettings {
 
 export interface RunManifest {
   package: string;
+  /** Seed of the weight initialisers (the training seed is in each checkpoint.json); null if random. */
+  seed: number | null;
   versions: Record<string, string>;
   backend: { name: string; device: string; gpu: boolean } | null;
   command: string;
@@ -46,8 +48,8 @@ function packageVersion(): string {
   }
 }
 
-/** Versions and backend of this process, for the manifest. */
-export function runManifest(): RunManifest {
+/** Versions, backend, command and seed of this process, for the manifest. */
+export function runManifest(seed: number | null = null): RunManifest {
   let backend: RunManifest['backend'] = null;
   try {
     const b = backendInfo();
@@ -57,6 +59,7 @@ export function runManifest(): RunManifest {
   }
   return {
     package: `vae-didatico@${packageVersion()}`,
+    seed,
     versions: { tfjs: tf.version.tfjs, node: process.version },
     backend,
     command: process.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
@@ -66,7 +69,7 @@ export function runManifest(): RunManifest {
 
 /** Writes params.json into `folder`. */
 export async function writeParams(folder: string, params: Omit<ParamsFile, 'format' | 'manifest'>): Promise<void> {
-  const file: ParamsFile = { format: PARAMS_FORMAT, ...params, manifest: runManifest() };
+  const file: ParamsFile = { format: PARAMS_FORMAT, ...params, manifest: runManifest(params.options.seed ?? null) };
   await writeFileAtomic(path.join(folder, PARAMS_FILE), JSON.stringify(file, null, 2) + '\n');
 }
 
