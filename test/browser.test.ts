@@ -85,8 +85,10 @@ test('notebook 04 runs all its cells in the classic Jupyter Notebook in Chromium
       return kernel?.is_connected() === true && Boolean(kernel.info_reply?.protocol_version);
     }, undefined, { timeout: 120_000 });
     await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
-    // Done when no cell is waiting or running ("In [*]") and the kernel is idle.
+    // Done when every code cell has run and the kernel is idle — or as soon as a cell fails
+    // (the notebook then stops executing, and the assertions below report the error).
     await page.waitForFunction(() => {
+      if (document.querySelector('.output_error, .output_stderr')) return true;
       const prompts = [...document.querySelectorAll('.code_cell .input_prompt')].map((p) => p.textContent ?? '');
       const busy = document.querySelector('#kernel_indicator_icon')?.classList.contains('kernel_busy_icon');
       return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p)) && !busy;
