@@ -122,8 +122,8 @@ export async function buildFigures(outDir: string, data: Dataset, only?: string[
       const [nA, nB] = ends(noKl);
       const fig = await composeFigures(
         [
-          interpolation(vaeSameEpochs.decoder, zA, zB, 10, { title: 'Com regularização KL: a transição passa por dígitos plausíveis' }),
-          interpolation(noKl.decoder, nA, nB, 10, { title: 'Sem regularização: o caminho atravessa regiões vazias' }),
+          interpolation(vaeSameEpochs.decoder, zA, zB, 10, { title: `Com a divergência KL (${epochs} épocas): de um 1 a um 0 em linha reta no espaço latente` }),
+          interpolation(noKl.decoder, nA, nB, 10, { title: `Sem regularização (${epochs} épocas): os mesmos dois dígitos` }),
         ],
         { direction: 'column', gap: 12 },
       );
