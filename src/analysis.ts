@@ -117,24 +117,62 @@ export function emptyRegionPoints(z: tf.Tensor2D | Points, n: number, options: {
 }
 
 /**
- * Fraction of `queries` that land on a cell holding at least one point of `z`, on the bins×bins grid over
- * z's bounding box (outside the box counts as empty). With queries ~ N(0, I): how much of what we would
- * sample to generate falls where the decoder was trained (notebook 03's "completude").
+ * Fraction of `queries` that land on a cell holding at least one point of `z`, on a bins×bins grid
+ * (outside the grid counts as empty). With queries ~ N(0, I): how much of what we would sample to
+ * generate falls where the decoder was trained (notebook 03's "completude").
+ *
+ * The grid covers z's bounding box by default. To compare two latent spaces, pass the same fixed
+ * `box` for both (e.g. [−3, 3]², where N(0, I) puts 99.5% of its mass): over each model's own box the
+ * cells of a widely spread space are larger, and coarse cells count as covered too easily.
  */
-export function coveredFraction(z: tf.Tensor2D | Points, queries: tf.Tensor2D | Points, bins = 30): number {
+export function coveredFraction(
+  z: tf.Tensor2D | Points,
+  queries: tf.Tensor2D | Points,
+  grid: number | { bins?: number; box?: [number, number, number, number] } = 30,
+): number {
+  const { bins = 30, box: fixedBox }: { bins?: number; box?: [number, number, number, number] } = typeof grid === 'number' ? { bins: grid } : grid;
   const pts = toPoints(z);
   const qs = toPoints(queries);
   if (!pts.length || !qs.length) throw new ShapeError(`Pontos insuficientes: ${pts.length} pontos e ${qs.length} consultas.`);
+  if (fixedBox && !(fixedBox[1] > fixedBox[0] && fixedBox[3] > fixedBox[2])) {
+    throw new ShapeError(`A caixa [${fixedBox.join(', ')}] precisa ser [xmin, xmax, ymin, ymax] com xmin < xmax e ymin < ymax.`);
+  }
   const [rx, ry] = latentRanges(pts);
-  const box: [number, number, number, number] = [rx.min, rx.max, ry.min, ry.max];
+  const box: [number, number, number, number] = fixedBox ?? [rx.min, rx.max, ry.min, ry.max];
   const occupied = new Uint8Array(bins * bins);
   for (const p of pts) {
-    const c = cellOf(p, box, bins)!;
-    occupied[c[1] * bins + c[0]] = 1;
+    const c = cellOf(p, box, bins);
+    if (c) occupied[c[1] * bins + c[0]] = 1;
   }
   const hits = qs.filter((q) => {
     const c = cellOf(q, box, bins);
     return c !== null && occupied[c[1] * bins + c[0]] === 1;
   }).length;
   return hits / qs.length;
+}
+
+/**
+ * For each label, the fraction of `queries` whose nearest point of `z` carries that label. With
+ * queries ~ N(0, I): which digits a generator that samples N(0, I) would produce, by proximity. A
+ * latent space fit for sampling gives every digit about its share of the data; a space where some
+ * digits lie far outside N(0, I)'s mass gives them (almost) nothing.
+ */
+export function nearestLabelShares(z: tf.Tensor2D | Points, labels: ArrayLike<number>, queries: tf.Tensor2D | Points): number[] {
+  const pts = toPoints(z);
+  const qs = toPoints(queries);
+  if (pts.length !== labels.length) throw new ShapeError(`${pts.length} pontos e ${labels.length} rótulos: as quantidades precisam ser iguais.`);
+  if (!pts.length || !qs.length) throw new ShapeError(`Pontos insuficientes: ${pts.length} pontos e ${qs.length} consultas.`);
+  const counts = new Array<number>(Math.max(...Array.from(labels)) + 1).fill(0);
+  const zt = tf.tensor2d(pts.map((p) => [p[0], p[1]]));
+  const chunk = 1000;
+  for (let i = 0; i < qs.length; i += chunk) {
+    // argmin_j |q − z_j|² = argmin_j (|z_j|² − 2 q·z_j): |q|² is the same for every j
+    const nearest = tf.tidy(() => {
+      const q = tf.tensor2d(qs.slice(i, i + chunk).map((p) => [p[0], p[1]]));
+      return zt.square().sum(1).sub(tf.matMul(q, zt, false, true).mul(2)).argMin(1).dataSync();
+    });
+    for (const j of nearest) counts[labels[j]]++;
+  }
+  zt.dispose();
+  return counts.map((c) => c / qs.length);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coveredFraction, emptyCells, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
+import { coveredFraction, emptyCells, nearestLabelShares, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
 import { testBackend } from './helpers';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
@@ -55,6 +55,25 @@ test('coveredFraction counts queries on occupied cells; outside the box is uncov
   const queries = [[0.1, 0.1], [1, 1], [1, 0.1], [5, 5], [-1, 1]];
   close(coveredFraction(SQUARE, queries, 3), 2 / 5);
   close(coveredFraction(SQUARE, SQUARE, 3), 1);
+});
+
+test('coveredFraction on a fixed box: the same cells for every model, points outside ignored', () => {
+  // grid of 2×2 cells over [-1, 1]²; z occupies only the (+, +) cell (the far point is outside the box)
+  const z = [[0.5, 0.5], [0.2, 0.9], [50, 50]];
+  const queries = [[0.1, 0.1], [0.9, 0.9], [-0.5, 0.5], [-0.5, -0.5], [2, 2]];
+  close(coveredFraction(z, queries, { bins: 2, box: [-1, 1, -1, 1] }), 2 / 5);
+  // over z's own bounding box ([0.2, 50] × [0.5, 50]) the cell holding (0.5, 0.5) is ~25 wide: it counts
+  // (2, 2) as covered and (0.1, 0.1), just outside the box, as not — hence the fixed box to compare models
+  assert.deepEqual([[0.1, 0.1], [2, 2]].map((q) => coveredFraction(z, [q], 2)), [0, 1]);
+  assert.throws(() => coveredFraction(z, queries, { box: [1, -1, 0, 1] }), /xmin < xmax/);
+});
+
+test('nearestLabelShares: each query goes to the label of its nearest point', () => {
+  const z = [[0, 0], [10, 0], [0, 10]];
+  const labels = [2, 0, 1];
+  const queries = [[1, 1], [-1, 0.5], [9, 1], [0, 20]];
+  assert.deepEqual(nearestLabelShares(z, labels, queries), [1 / 4, 1 / 4, 2 / 4]);
+  assert.throws(() => nearestLabelShares(z, [0, 1], queries), /rótulos/);
 });
 
 test('klPerDimension is the mean closed-form KL of each dimension', async () => {

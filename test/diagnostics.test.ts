@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  classCentroids, collapseReport, compareLosses, evenlySpaced, formatPt, klDivergence, klPerDimension, latentDiagnostics,
+  classCentroids, collapseReport, compareLosses, evenlySpaced, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
   listSampleImages, parseCsv, saveGreyImage, trainingLogSummary, trainingSamples,
 } from '../src';
 import { tempDir } from './helpers';
@@ -136,4 +136,7 @@ test('formatPt writes numbers the Brazilian way', () => {
   assert.equal(formatPt(0.5, 1), '0,5');
   assert.equal(formatPt(-0.0001, 2), '0,00');
   assert.equal(formatPt(-3.25, 1), '-3,3');
+  assert.equal(formatPtSignificant(0.000135), '0,00014');
+  assert.equal(formatPtSignificant(0.0923, 2), '0,092');
+  assert.equal(formatPtSignificant(683.8, 3), '684');
 });
