@@ -3,13 +3,15 @@
  * real training loop (shuffling, metrics, sample images, checkpoints, CSV), next to PyTorch CPU
  * running the same network on the same machine in the same run.
  *
- *   npm run bench [-- --json] [--quick] [--backends wasm,cpu] [--no-torch] [--seconds S]
+ *   npm run bench [-- --json] [--save FILE] [--quick] [--backends wasm,cpu] [--no-torch] [--seconds S]
+ *
+ * --save also writes the JSON report to FILE, so one run gives the table and the data.
  *
  * Each backend is measured in its own child process (a process picks its backend once).
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -188,6 +190,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean' },
+      save: { type: 'string' },
       quick: { type: 'boolean' },
       backends: { type: 'string' },
       'no-torch': { type: 'boolean' },
@@ -217,7 +220,9 @@ async function main(): Promise<number> {
     torch = measureTorch(Number(values.seconds ?? (values.quick ? 2 : 5)));
     if (!torch && !values.json) process.stderr.write('  PyTorch indisponível (python3 -c "import torch" falhou): sem comparação.\n');
   }
-  if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, tfjs: tf.version.tfjs, backends: reports, torch }, null, 1));
+  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, tfjs: tf.version.tfjs, backends: reports, torch }, null, 1);
+  if (values.save) writeFileSync(values.save, json + '\n');
+  if (values.json) console.log(json);
   else printReport(reports, torch);
   return 0;
 }
