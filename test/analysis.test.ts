@@ -68,7 +68,8 @@ test('coveredFraction on a fixed box: the same cells for every model, points out
   assert.throws(() => coveredFraction(z, queries, { box: [1, -1, 0, 1] }), /xmin < xmax/);
 });
 
-test('nearestLabelShares: each query goes to the label of its nearest point', () => {
+test('nearestLabelShares: each query goes to the label of its nearest point', async () => {
+  await testBackend();
   const z = [[0, 0], [10, 0], [0, 10]];
   const labels = [2, 0, 1];
   const queries = [[1, 1], [-1, 0.5], [9, 1], [0, 20]];
