@@ -1,0 +1,144 @@
+/**
+ * Encoding on every core. The wasm backend runs one thread per instance, so a large encode (the
+ * 10,000 test digits) is split like a training batch: worker threads hold copies of the encoder, each
+ * encodes its share while this thread encodes the first one, and the parts are joined in order.
+ *
+ *   const pool = await EncoderPool.create(vae);      // starts the workers once (~1 s)
+ *   const [mu, logVar] = await pool.encode(xTest);    // = vae.encoderMuLogVar.predict(xTest)
+ *   await pool.dispose();
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { initBackend } from '../backend';
+import { ShapeError, TrainingError } from '../errors';
+import { defaultWorkerCount, splitBatch } from '../train/parallel';
+import type { Autoencoder } from './autoencoder';
+import type { VariationalAutoencoder } from './vae';
+
+/** Messages main → worker and back. */
+export type ToEncoderWorker = { type: 'encode'; x: Float32Array; n: number; batchSize: number } | { type: 'exit' };
+export type FromEncoderWorker = { type: 'ready' } | { type: 'encoded'; outputs: Float32Array[] } | { type: 'error'; message: string };
+
+/** What a worker needs to rebuild the model. */
+export interface EncoderWorkerInit {
+  backend: string;
+  spec: unknown;
+  /** Every weight of the model (trainable or not), in `model.getWeights()` order. */
+  weights: { values: Float32Array; shape: number[] }[];
+}
+
+type AnyAutoencoder = VariationalAutoencoder | Autoencoder;
+
+/** The encoder a model exposes to its users: x → [mu, log_var] (VAE) or x → [z] (plain AE). */
+function encoderOf(model: AnyAutoencoder): tf.LayersModel {
+  return model.kind === 'vae' ? model.encoderMuLogVar : model.encoder;
+}
+
+/** Runs the encoder on x [n, h, w, c]; one Float32Array per output. */
+export function encodeArrays(model: AnyAutoencoder, x: tf.Tensor4D, batchSize: number): Float32Array[] {
+  const out = encoderOf(model).predict(x, { batchSize });
+  const outputs = Array.isArray(out) ? out : [out];
+  const arrays = outputs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outputs);
+  return arrays;
+}
+
+export class EncoderPool {
+  private constructor(
+    private readonly model: AnyAutoencoder,
+    private readonly workers: Worker[],
+  ) {}
+
+  /** Threads in all, this one included. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Starts `threads − 1` workers (default: as many threads as training uses on this backend). */
+  static async create(model: AnyAutoencoder, options: { threads?: number } = {}): Promise<EncoderPool> {
+    const backend = (await initBackend()).name; // the backend already chosen (or the default choice)
+    const threads = options.threads ?? defaultWorkerCount(backend, 1000);
+    if (!(Number.isInteger(threads) && threads >= 1)) throw new ShapeError(`threads deve ser um inteiro ≥ 1; recebido ${threads}.`);
+    const weights = model.model.getWeights().map((w) => ({ values: w.dataSync().slice() as Float32Array, shape: w.shape }));
+    const init: EncoderWorkerInit = { backend, spec: model.workerSpec(), weights };
+    const script = path.join(__dirname, 'encoder-pool-worker.js');
+    const workers = Array.from({ length: threads - 1 }, () => new Worker(script, { workerData: init }));
+    try {
+      await Promise.all(workers.map((w) => reply(w)));
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    return new EncoderPool(model, workers);
+  }
+
+  /** The encoder's outputs for x, split over the threads: [mu, logVar] for a VAE, [z] for an AE. */
+  async encode(x: tf.Tensor4D, options: { batchSize?: number } = {}): Promise<tf.Tensor2D[]> {
+    const batchSize = options.batchSize ?? 1000;
+    const [n, h, w, c] = x.shape;
+    const [eh, ew, ec] = this.model.inputDim;
+    if (x.rank !== 4 || h !== eh || w !== ew || c !== ec) {
+      throw new ShapeError(`As imagens devem ter forma [N, ${eh}, ${ew}, ${ec}]; recebido [${x.shape.join(', ')}].`);
+    }
+    if (n === 0) throw new ShapeError('Nenhuma imagem para codificar (N = 0).');
+    const shares = splitBatch(n, this.threads);
+    const pixels = h * w * c;
+    const all = x.dataSync() as Float32Array;
+    // Workers first, so they compute while this thread encodes the first share.
+    let start = shares[0];
+    const parts: Promise<FromEncoderWorker>[] = [];
+    for (let i = 1; i < shares.length; i++) {
+      const xs = all.slice(start * pixels, (start + shares[i]) * pixels);
+      const worker = this.workers[i - 1];
+      parts.push(reply(worker));
+      worker.postMessage({ type: 'encode', x: xs, n: shares[i], batchSize } satisfies ToEncoderWorker, [xs.buffer]);
+      start += shares[i];
+    }
+    const own = tf.tidy(() => encodeArrays(this.model, x.slice(0, shares[0]), batchSize));
+    const answers = await Promise.all(parts);
+    const pieces = [own, ...answers.map((a) => (a as Extract<FromEncoderWorker, { type: 'encoded' }>).outputs)];
+    return own.map((_, k) => {
+      const width = own[k].length / shares[0];
+      const joined = new Float32Array(n * width);
+      let offset = 0;
+      for (const p of pieces) {
+        joined.set(p[k], offset);
+        offset += p[k].length;
+      }
+      return tf.tensor2d(joined, [n, width]);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    for (const w of this.workers) w.postMessage({ type: 'exit' } satisfies ToEncoderWorker);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** The worker's next answer; rejects on its error message, a crash or an early exit. */
+function reply(worker: Worker): Promise<FromEncoderWorker> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (m: FromEncoderWorker) => {
+      cleanup();
+      if (m.type === 'error') reject(new TrainingError(`Erro numa thread de codificação: ${m.message}`));
+      else resolve(m);
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new TrainingError(`Uma thread de codificação falhou: ${err.message}`, { cause: err }));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new TrainingError(`Uma thread de codificação terminou com código ${code}.`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
