@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
+import { EncoderPool, initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
 import { profileTrainingStep, type BenchBackend, type ProfileEntry } from './kernels';
 
 /** Training speed of one set-up through `vae.train`. */
@@ -33,8 +33,12 @@ export interface TrainBench {
 
 export interface InferenceBench {
   backend: string;
-  /** μ of the 10,000 test digits, batch 1000. */
+  /** μ of the 10,000 test digits, batch 1000, one thread. */
   encodeImagesPerSecond: number;
+  /** The same through `EncoderPool` (worker threads started beforehand; start-up in poolStartMs). */
+  encodePoolImagesPerSecond: number;
+  encodePoolThreads: number;
+  poolStartMs: number;
   /** A 20 × 20 grid of z decoded at once. */
   decodeGridMs: number;
 }
@@ -107,13 +111,22 @@ async function measureBackend(choice: BackendChoice, opts: { quick: boolean }): 
   let t0 = performance.now();
   tf.dispose(vae.encoderMuLogVar.predict(xs, { batchSize: 1000 }));
   const encodeImagesPerSecond = n / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  const pool = await EncoderPool.create(vae);
+  const poolStartMs = performance.now() - t0;
+  tf.dispose(await pool.encode(xs.slice([0, 0, 0, 0], [1000, -1, -1, -1]))); // warm-up
+  t0 = performance.now();
+  tf.dispose(await pool.encode(xs));
+  const encodePoolImagesPerSecond = n / ((performance.now() - t0) / 1000);
+  const encodePoolThreads = pool.threads;
+  await pool.dispose();
   const grid = tf.randomNormal([400, 2]);
   tf.dispose(vae.decoder.predict(grid));
   t0 = performance.now();
   tf.dispose(vae.decoder.predict(grid));
   const decodeGridMs = performance.now() - t0;
   const profile = info.name === 'tensorflow' ? null : await profileTrainingStep({ backend: info.name as BenchBackend, batch: 32, steps: slow ? 1 : 5 });
-  return { backend: info.name, device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: info.name, encodeImagesPerSecond, decodeGridMs }, profile };
+  return { backend: info.name, device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: info.name, encodeImagesPerSecond, encodePoolImagesPerSecond, encodePoolThreads, poolStartMs, decodeGridMs }, profile };
 }
 
 /** PyTorch's numbers for both of its decoder variants, one and two threads (null without torch). */
@@ -170,7 +183,12 @@ function printReport(reports: BackendReport[], torch: TorchReport | null): void 
     for (const t of torch.train) console.log(`  lote ${t.batch}, ${t.threads} thread(s), ${t.deconv}${t.omp_wait_policy ? ', OMP_WAIT_POLICY=' + t.omp_wait_policy : ''}: ${t.images_per_second.toFixed(0)}`);
   }
   console.log('\nInferência');
-  for (const r of reports) console.log(`  ${r.backend}: codificar os dígitos de teste ${r.inference.encodeImagesPerSecond.toFixed(0)} imagens/s; decodificar uma grade 20×20 ${r.inference.decodeGridMs.toFixed(0)} ms`);
+  for (const r of reports) {
+    const i = r.inference;
+    console.log(`  ${r.backend}: codificar os dígitos de teste ${i.encodeImagesPerSecond.toFixed(0)} imagens/s (1 thread), ` +
+      `${i.encodePoolImagesPerSecond.toFixed(0)} com EncoderPool (${i.encodePoolThreads} threads; iniciar o pool: ${i.poolStartMs.toFixed(0)} ms); ` +
+      `decodificar uma grade 20×20 ${i.decodeGridMs.toFixed(0)} ms`);
+  }
   if (torch) console.log(`  PyTorch: codificar ${torch.encode_images_per_second.toFixed(0)} imagens/s; grade 20×20 ${torch.decode_grid_ms.toFixed(0)} ms`);
   const { m, k, n } = GEMM_SHAPE;
   console.log(`\nProduto de matrizes ${m}×${k} · ${k}×${n} (1 thread), GFLOP/s:`);
