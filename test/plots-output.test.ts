@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { after, before, test } from 'node:test';
 import {
-  VEGALITE_MIME, drawFrames, encodeGif, figureBundle, figureFrames, imageGrid, interpolation, klSurface, latentScatter, show, showFigure, tileFrames, writeGif,
+  NOTEBOOK_SCALE, VEGALITE_MIME, drawFrames, encodeGif, figureBundle, figureFrames, imageGrid, interpolation, klSurface, latentScatter, show, showFigure, tileFrames, writeGif,
 } from '../src/plots';
 
 let dir: string;
@@ -70,7 +70,7 @@ test('figureBundle: vega-lite spec object + base64 PNG + text/plain (charts); PN
   assert.equal(spec.layer[0].data.values.length, 121); // data inlined
   const png = Buffer.from(data['image/png'] as string, 'base64');
   assert.ok(isPng(png));
-  assert.equal(png.readUInt32BE(16), fig.width * 2);
+  assert.equal(png.readUInt32BE(16), Math.round(fig.width * NOTEBOOK_SCALE));
   assert.match(data['text/plain'] as string, /KL/);
   assert.deepEqual(metadata, { 'image/png': { width: fig.width, height: fig.height } });
   const image = await figureBundle(imageGrid([new Float32Array(784)]));
