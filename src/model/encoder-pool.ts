@@ -3,7 +3,7 @@
  * 10,000 test digits) is split like a training batch: worker threads hold copies of the encoder, each
  * encodes its share while this thread encodes the first one, and the parts are joined in order.
  *
- *   const pool = await EncoderPool.create(vae);      // starts the workers once (~1 s)
+ *   const pool = await EncoderPool.create(vae);      // starts the workers once (a fraction of a second)
  *   const [mu, logVar] = await pool.encode(xTest);    // = vae.encoderMuLogVar.predict(xTest)
  *   await pool.dispose();
  */
@@ -11,8 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initBackend } from '../backend';
-import { ShapeError, TrainingError } from '../errors';
+import { ShapeError } from '../errors';
 import { defaultWorkerCount, splitBatch } from '../train/parallel';
+import { WorkerHandle } from '../train/worker-handle';
 import type { Autoencoder } from './autoencoder';
 import type { VariationalAutoencoder } from './vae';
 
@@ -44,10 +45,12 @@ export function encodeArrays(model: AnyAutoencoder, x: tf.Tensor4D, batchSize: n
   return arrays;
 }
 
+type EncoderWorker = WorkerHandle<ToEncoderWorker, FromEncoderWorker>;
+
 export class EncoderPool {
   private constructor(
     private readonly model: AnyAutoencoder,
-    private readonly workers: Worker[],
+    private readonly workers: EncoderWorker[],
   ) {}
 
   /** Threads in all, this one included. */
@@ -63,11 +66,11 @@ export class EncoderPool {
     const weights = model.model.getWeights().map((w) => ({ values: w.dataSync().slice() as Float32Array, shape: w.shape }));
     const init: EncoderWorkerInit = { backend, spec: model.workerSpec(), weights };
     const script = path.join(__dirname, 'encoder-pool-worker.js');
-    const workers = Array.from({ length: threads - 1 }, () => new Worker(script, { workerData: init }));
+    const workers = Array.from({ length: threads - 1 }, () => new WorkerHandle<ToEncoderWorker, FromEncoderWorker>(new Worker(script, { workerData: init }), 'de codificação'));
     try {
-      await Promise.all(workers.map((w) => reply(w)));
+      await Promise.all(workers.map((w) => w.reply()));
     } catch (err) {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(workers.map((w) => w.worker.terminate()));
       throw err;
     }
     return new EncoderPool(model, workers);
@@ -91,8 +94,8 @@ export class EncoderPool {
     for (let i = 1; i < shares.length; i++) {
       const xs = all.slice(start * pixels, (start + shares[i]) * pixels);
       const worker = this.workers[i - 1];
-      parts.push(reply(worker));
-      worker.postMessage({ type: 'encode', x: xs, n: shares[i], batchSize } satisfies ToEncoderWorker, [xs.buffer]);
+      parts.push(worker.reply());
+      worker.send({ type: 'encode', x: xs, n: shares[i], batchSize }, [xs.buffer]);
       start += shares[i];
     }
     const own = tf.tidy(() => encodeArrays(this.model, x.slice(0, shares[0]), batchSize));
@@ -111,34 +114,6 @@ export class EncoderPool {
   }
 
   async dispose(): Promise<void> {
-    for (const w of this.workers) w.postMessage({ type: 'exit' } satisfies ToEncoderWorker);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.stop({ type: 'exit' })));
   }
-}
-
-/** The worker's next answer; rejects on its error message, a crash or an early exit. */
-function reply(worker: Worker): Promise<FromEncoderWorker> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    const onMessage = (m: FromEncoderWorker) => {
-      cleanup();
-      if (m.type === 'error') reject(new TrainingError(`Erro numa thread de codificação: ${m.message}`));
-      else resolve(m);
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new TrainingError(`Uma thread de codificação falhou: ${err.message}`, { cause: err }));
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new TrainingError(`Uma thread de codificação terminou com código ${code}.`));
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }

@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TrainingError } from '../errors';
 import { getOptimizerLearningRate, lossAndGradients, setOptimizerLearningRate, type TrainingEngine } from './engine';
 import type { TrainableModel } from './types';
+import { WorkerHandle } from './worker-handle';
 
 /** Messages main → worker. */
 export type ToWorker =
@@ -22,6 +22,8 @@ export type ToWorker =
 
 /** Messages worker → main. */
 export type FromWorker = { type: 'ready' } | { type: 'grads'; metrics: number[] } | { type: 'error'; message: string; stack?: string };
+
+type TrainingWorker = WorkerHandle<ToWorker, FromWorker>;
 
 /** What a worker needs to rebuild the model and join the training. */
 export interface WorkerInit {
@@ -50,44 +52,6 @@ export function splitBatch(n: number, k: number): number[] {
   return Array.from({ length: shares }, (_, i) => Math.floor(n / shares) + (i < n % shares ? 1 : 0));
 }
 
-class WorkerHandle {
-  private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
-  private failed: Error | null = null;
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: FromWorker) => {
-      const p = this.pending;
-      this.pending = null;
-      if (m.type === 'error') {
-        this.failed = new TrainingError(`Erro numa thread de treino: ${m.message}`);
-        p?.reject(this.failed);
-      } else p?.resolve(m);
-    });
-    worker.on('error', (err) => {
-      this.failed = new TrainingError(`Uma thread de treino falhou: ${err.message}`, { cause: err });
-      this.pending?.reject(this.failed);
-      this.pending = null;
-    });
-    worker.on('exit', (code) => {
-      if (code !== 0 && !this.failed) {
-        this.failed = new TrainingError(`Uma thread de treino terminou com código ${code}.`);
-        this.pending?.reject(this.failed);
-        this.pending = null;
-      }
-    });
-  }
-
-  /** Sends a message; when `reply`, resolves with the worker's answer. */
-  send(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
-    if (this.failed) throw this.failed;
-    this.worker.postMessage(msg, transfer);
-  }
-
-  reply(): Promise<FromWorker> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
-  }
-}
-
 /** Flattens tensors into `out` in order. */
 function copyInto(out: Float32Array, tensors: tf.Tensor[]): void {
   let offset = 0;
@@ -109,7 +73,7 @@ export class ParallelEngine implements TrainingEngine {
   private constructor(
     private readonly model: TrainableModel,
     private readonly optimizer: tf.Optimizer,
-    private readonly workers: WorkerHandle[],
+    private readonly workers: TrainingWorker[],
     buffers: { combined: SharedArrayBuffer; slots: SharedArrayBuffer[] },
   ) {
     this.variables = model.namedVariables().map((v) => v.variable);
@@ -134,7 +98,7 @@ export class ParallelEngine implements TrainingEngine {
     const script = path.join(__dirname, 'worker.js');
     const handles = slots.map((slot) => {
       const init: WorkerInit = { backend, spec: model.workerSpec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
-      return new WorkerHandle(new Worker(script, { workerData: init }));
+      return new WorkerHandle<ToWorker, FromWorker>(new Worker(script, { workerData: init }), 'de treino');
     });
     try {
       await Promise.all(handles.map((h) => h.reply()));
@@ -207,14 +171,7 @@ export class ParallelEngine implements TrainingEngine {
   async sync(): Promise<void> {}
 
   async dispose(): Promise<void> {
-    for (const w of this.workers) {
-      try {
-        w.send({ type: 'exit' });
-      } catch {
-        // already failed
-      }
-    }
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.workers.map((w) => w.stop({ type: 'exit' })));
   }
 }
 
