@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { parseTrainArgs } from '../src/cli/train';
+import { flagName } from '../src/cli/flags';
+import { parseTrainArgs, TRAIN_FLAGS, TRAIN_USAGE } from '../src/cli/train';
 import { tempDir } from './helpers';
 
 const cli = path.join(__dirname, '..', 'src', 'cli', 'train.js');
@@ -15,19 +16,40 @@ test('parseTrainArgs: defaults of the book and clear errors', () => {
   assert.equal(a.batchSize, 32);
   assert.equal(a.lr, 0.0005);
   assert.equal(a.rLossFactor, 1000);
-  assert.equal(a.runFolder, path.join('run', 'vae', '0002_digits'));
-  assert.equal(parseTrainArgs(['--model', 'ae']).runFolder, path.join('run', 'ae', '0001_digits'));
+  assert.equal(a.runFolder, undefined, 'no default folder: a new run takes the next free one');
   assert.throws(() => parseTrainArgs(['--epochs', 'dez']), /--epochs dez: esperado um inteiro positivo/);
   assert.throws(() => parseTrainArgs(['--data', 'cifar']), /--data cifar/);
   assert.throws(() => parseTrainArgs(['--resume', '--initial-epoch', '3']), /--resume ou --initial-epoch/);
   assert.throws(() => parseTrainArgs(['--backend', 'gpu']), /--backend="gpu" não é um backend válido/);
   assert.throws(() => parseTrainArgs(['--nada']), /Opção desconhecida/);
+  // Node's own English messages never reach the user.
+  assert.throws(() => parseTrainArgs(['--epochs', '-1']), /--epochs -1: esperado um inteiro positivo/);
+  assert.throws(() => parseTrainArgs(['--lr', '-1']), /--lr -1: esperado um número positivo/);
+  assert.throws(() => parseTrainArgs(['--epochs', '0x10']), /--epochs 0x10: esperado um inteiro positivo/);
+  assert.throws(() => parseTrainArgs(['--lr', '0,001']), /use ponto como separador decimal \(0\.001\)/);
+  assert.throws(() => parseTrainArgs(['--epochs']), /--epochs precisa de um valor/);
+  assert.throws(() => parseTrainArgs(['--run-folder', '']), /--run-folder recebeu um texto vazio/);
+  assert.throws(() => parseTrainArgs(['--model', 'ae', '--kl-weight', '0']), /--kl-weight só vale para --model vae/);
+});
+
+test('the usage text is generated from the flag table: every flag once, with the same defaults the parser uses', () => {
+  const defaults = parseTrainArgs([]);
+  for (const [key, spec] of Object.entries(TRAIN_FLAGS)) {
+    const name = `--${flagName(key)}`;
+    const line = TRAIN_USAGE.split('\n').find((l) => l.trimStart().startsWith(name) || l.includes(`, ${name}`));
+    assert.ok(line, `${name} is in the usage`);
+    if (typeof spec.default === 'number') assert.match(line!, new RegExp(`padrão: ${String(spec.default).replace('.', '\\.')}\\)`), name);
+    assert.equal((defaults as Record<string, unknown>)[key], spec.default, `${name}: the parser's default`);
+  }
 });
 
 test('the CLI exits 2 with a Portuguese message on bad usage', () => {
   const r = run(['--batch-size', '0']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /Erro: --batch-size 0/);
+  const resume = run(['--resume']);
+  assert.equal(resume.status, 2);
+  assert.match(resume.stderr, /--resume precisa de --run-folder/);
 });
 
 test('the CLI trains 1 epoch on --limit 512 and writes the whole run folder; refuses to overwrite it', () => {
@@ -57,9 +79,27 @@ test('the CLI trains 1 epoch on --limit 512 and writes the whole run folder; ref
   const again = run(['--epochs', '1', '--limit', '512', '--run-folder', dir]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /já contém um treino .*--resume/);
+  assert.match(again.stderr, /omita --run-folder para começar um treino novo/);
   const resumed = run(['--epochs', '2', '--limit', '512', '--run-folder', dir, '--resume']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, /Retomando de .*época 1 concluída/);
   const rows = readFileSync(path.join(dir, 'training_log.csv'), 'utf8').trim().split('\n').slice(1);
   assert.deepEqual(rows.map((l) => l.split(',')[0]), ['1', '2']);
+});
+
+test('without --run-folder a training takes the next free run id (GDL RUN_ID) and never touches existing runs', () => {
+  const cwd = tempDir('vae-cli-cwd-');
+  const shipped = path.join(cwd, 'run', 'vae', '0002_digits');
+  mkdirSync(path.join(shipped, 'weights'), { recursive: true });
+  writeFileSync(path.join(shipped, 'params.json'), '{"kept": true}\n');
+  mkdirSync(path.join(cwd, 'run', 'vae', '0003_digits_sem_kl'));
+  const r = spawnSync(process.execPath, [cli, '--epochs', '1', '--limit', '64', '--seed', '1', '--print-every', '0', '--quiet'], { cwd, encoding: 'utf8', timeout: 600_000 });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const fresh = path.join('run', 'vae', '0004_digits');
+  assert.match(r.stdout, new RegExp(`Treino novo em ${fresh.replace(/\//g, '\\/')}`));
+  assert.ok(existsSync(path.join(cwd, fresh, 'weights', 'weights', 'model.json')));
+  assert.equal(readFileSync(path.join(shipped, 'params.json'), 'utf8'), '{"kept": true}\n', 'the existing run is untouched');
+  const ae = spawnSync(process.execPath, [cli, '--model', 'ae', '--epochs', '1', '--limit', '64', '--print-every', '0', '--quiet'], { cwd, encoding: 'utf8', timeout: 600_000 });
+  assert.equal(ae.status, 0, ae.stderr);
+  assert.ok(existsSync(path.join(cwd, 'run', 'ae', '0001_digits', 'params.json')));
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VariationalAutoencoder } from '../src';
-import { splitBatch } from '../src/train/parallel';
+import { splitBatch } from '../src/threads/sizing';
 import { testBackend, tinyImages, TINY_OPTIONS } from './helpers';
 
 test('splitBatch shares a batch as evenly as possible', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { WorkerHandle } from '../src/train/worker-handle';
+import { WorkerHandle } from '../src/threads/worker-handle';
 
 type Out = { type: 'echo'; value: number } | { type: 'error'; message: string };
 const spawn = (body: string) =>

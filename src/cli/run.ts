@@ -1,11 +1,12 @@
 /** What every command shares: one-line Portuguese errors and the main guard. */
 import { VaeError } from '../errors';
+import { UsageError } from './flags';
 
-/** Prints `err` for a user (our errors as one line; anything else with its stack); returns exit code 1. */
+/** Prints `err` for a user (our errors as one line; anything else with its stack); returns the exit code: 2 for bad usage, else 1. */
 export function reportError(err: unknown): number {
   if (err instanceof VaeError) console.error(`Erro: ${err.message}`);
   else console.error('Erro inesperado:', err);
-  return 1;
+  return err instanceof UsageError ? 2 : 1;
 }
 
 /** Runs `main(argv)` when `mod` is the script node started (so tests can import the module). */

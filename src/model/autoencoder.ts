@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { autoencoderLoss } from '../loss';
-import { ConvAutoencoderBase, loadRun, type LoadRunOptions } from './base';
+import { ConvAutoencoderBase } from './base';
+import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import type { AutoencoderOptions } from './options';
 import type { CompileSettings } from './params';
@@ -43,15 +44,6 @@ export class Autoencoder extends ConvAutoencoderBase {
 
   /** Rebuilds a saved run: params.json + the latest weights, or those of `options.epoch`. */
   static load(folder: string, options: LoadRunOptions = {}): Promise<Autoencoder> {
-    return loadRun(
-      folder,
-      'ae',
-      (o, compile) => {
-        const ae = new Autoencoder(o);
-        if (compile) ae.compile(compile.learningRate);
-        return ae;
-      },
-      options,
-    );
+    return loadRun(folder, 'ae', options);
   }
 }

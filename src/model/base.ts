@@ -5,18 +5,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DataError, ShapeError } from '../errors';
+import { ConfigError, DataError } from '../errors';
 import { writeFileAtomic } from '../io/files';
-import { findLatestCheckpoint, listCheckpoints, loadWeightsInto, LATEST, type NamedVariable } from '../train/checkpoint';
-import { fit, type TrainOptions } from '../train/fit';
+import { createRunFolder } from '../io/run-folder';
+import { inNotebook } from '../notebook';
+import { LiveLossChart } from '../plots/live-loss';
+import { findLatestCheckpoint, loadWeightsInto, type NamedVariable } from '../train/checkpoint';
+import { fit, type FitOptions } from '../train/fit';
 import type { TrainResult, TrainableModel } from '../train/types';
 import { modelDiagramSvg } from './diagram';
+import type { ModelKind, ModelSpec } from './factory';
 import { validateOptions, type AutoencoderOptions } from './options';
-import { readParams, writeParams, type CompileSettings } from './params';
+import { writeParams, type CompileSettings } from './params';
 import { summary } from './summary';
 
+/** Options of `vae.train(...)`: the loop's options plus what only a notebook shows. */
+export interface TrainOptions extends FitOptions {
+  /** Redraw the loss curves live every `printEveryNBatches` batches (default: only in a notebook). */
+  liveChart?: boolean;
+}
+
 export abstract class ConvAutoencoderBase implements TrainableModel {
-  abstract readonly kind: 'vae' | 'ae';
+  abstract readonly kind: ModelKind;
   abstract readonly metricNames: readonly string[];
   /** The validated constructor options. */
   readonly options: ReturnType<typeof validateOptions>;
@@ -43,8 +53,8 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
   /** Settings `compile` received (written in params.json). */
   abstract compileSettings(): CompileSettings | null;
 
-  /** Spec to rebuild this model in a worker thread. */
-  workerSpec(): unknown {
+  /** What rebuilds this model (`createModel(spec)`): written in params.json and sent to worker threads. */
+  spec(): ModelSpec {
     return { kind: this.kind, options: this.options, compile: this.compileSettings() };
   }
 
@@ -63,9 +73,14 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
     this.learningRate = learningRate;
   }
 
-  /** Trains like GDL's `train(x_train, batch_size, epochs, run_folder, ...)`. */
+  /**
+   * Trains like GDL's `train(x_train, batch_size, epochs, run_folder, ...)`: the loop of train/fit.ts
+   * with its default callbacks, plus the live loss chart in a notebook.
+   */
   train(options: TrainOptions): Promise<TrainResult> {
-    return fit(this, options);
+    const { liveChart, ...fitOptions } = options;
+    const live = (liveChart ?? inNotebook()) ? [new LiveLossChart({ everyNBatches: options.printEveryNBatches || 100 })] : [];
+    return fit(this, { ...fitOptions, callbacks: [...live, ...(options.callbacks ?? [])] });
   }
 
   /** Loss terms averaged over `x` (no weight update), e.g. on the test set. */
@@ -88,10 +103,10 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
 
   /** Writes params.json and the diagrams viz/{model,encoder,decoder}.svg, creating the run folder layout (GDL's `save`). */
   async save(folder: string): Promise<void> {
-    for (const sub of ['viz', 'images', 'weights']) await fs.mkdir(path.join(folder, sub), { recursive: true });
-    await writeParams(folder, { kind: this.kind, options: this.options, compile: this.compileSettings() });
+    const paths = await createRunFolder(folder);
+    await writeParams(folder, this.spec());
     for (const [name, model] of [['model', this.model], ['encoder', this.encoder], ['decoder', this.decoder]] as const) {
-      await writeFileAtomic(path.join(folder, 'viz', `${name}.svg`), modelDiagramSvg(model));
+      await writeFileAtomic(path.join(paths.viz, `${name}.svg`), modelDiagramSvg(model));
     }
   }
 
@@ -124,51 +139,4 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
     this.optimizer?.dispose();
     this.model.dispose();
   }
-}
-
-/** Options of `VariationalAutoencoder.load` / `Autoencoder.load`. */
-export interface LoadRunOptions {
-  /** Load the weights at all (default true); false gives the untrained network of params.json. */
-  weights?: boolean;
-  /** Load the checkpoint of this epoch (weights/weights-EEE-*) instead of the latest. */
-  epoch?: number;
-}
-
-/** Reads params.json of `folder`, builds with `create`, compiles, and loads the latest weights (or those of `epoch`). */
-export async function loadRun<T extends ConvAutoencoderBase>(
-  folder: string,
-  kind: 'vae' | 'ae',
-  create: (options: AutoencoderOptions, compile: CompileSettings | null) => T,
-  options: LoadRunOptions = {},
-): Promise<T> {
-  const params = await readParams(folder, kind);
-  const model = create(params.options, params.compile);
-  if (options.epoch !== undefined) {
-    const match = (await listCheckpoints(path.join(folder, 'weights'))).find((c) => c.info.epoch === options.epoch);
-    if (!match) {
-      model.dispose();
-      throw new DataError(`${folder} não tem um checkpoint completo da época ${options.epoch} (weights/weights-${String(options.epoch).padStart(3, '0')}-*).`, folder);
-    }
-    await model.loadWeights(match.dir);
-  } else if (options.weights !== false) {
-    // The latest checkpoint first; if it is unreadable, the most advanced one that loads.
-    const candidates = [path.join(folder, 'weights', LATEST), ...(await listCheckpoints(path.join(folder, 'weights'))).map((c) => c.dir)];
-    let firstError: unknown = null;
-    for (const dir of [...new Set(candidates)]) {
-      try {
-        await model.loadWeights(dir);
-        if (firstError) console.warn(`Aviso: ${(firstError as Error).message} Usei os pesos de ${dir}.`);
-        firstError = null;
-        break;
-      } catch (err) {
-        firstError ??= err;
-        if (err instanceof ShapeError) break; // params.json and weights disagree: no fallback helps
-      }
-    }
-    if (firstError) {
-      model.dispose();
-      throw firstError;
-    }
-  }
-  return model;
 }

@@ -12,10 +12,12 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initBackend } from '../backend';
 import { ShapeError } from '../errors';
-import { defaultWorkerCount, splitBatch } from '../train/parallel';
-import { WorkerHandle } from '../train/worker-handle';
-import type { Autoencoder } from './autoencoder';
-import type { VariationalAutoencoder } from './vae';
+import { defaultWorkerCount, splitBatch } from '../threads/sizing';
+import { WorkerHandle } from '../threads/worker-handle';
+import type { AnyAutoencoder, ModelSpec } from './factory';
+
+/** The worker thread's entry point, src/workers/encoding.ts (started by path). */
+const WORKER_SCRIPT = path.join(__dirname, '..', 'workers', 'encoding.js');
 
 /** Messages main → worker and back. */
 export type ToEncoderWorker = { type: 'encode'; x: Float32Array; n: number; batchSize: number } | { type: 'exit' };
@@ -24,12 +26,10 @@ export type FromEncoderWorker = { type: 'ready' } | { type: 'encoded'; outputs: 
 /** What a worker needs to rebuild the model. */
 export interface EncoderWorkerInit {
   backend: string;
-  spec: unknown;
+  spec: ModelSpec;
   /** Every weight of the model (trainable or not), in `model.getWeights()` order. */
   weights: { values: Float32Array; shape: number[] }[];
 }
-
-type AnyAutoencoder = VariationalAutoencoder | Autoencoder;
 
 /** The encoder a model exposes to its users: x → [mu, log_var] (VAE) or x → [z] (plain AE). */
 function encoderOf(model: AnyAutoencoder): tf.LayersModel {
@@ -64,9 +64,8 @@ export class EncoderPool {
     const threads = options.threads ?? defaultWorkerCount(backend, 1000);
     if (!(Number.isInteger(threads) && threads >= 1)) throw new ShapeError(`threads deve ser um inteiro ≥ 1; recebido ${threads}.`);
     const weights = model.model.getWeights().map((w) => ({ values: w.dataSync().slice() as Float32Array, shape: w.shape }));
-    const init: EncoderWorkerInit = { backend, spec: model.workerSpec(), weights };
-    const script = path.join(__dirname, 'encoder-pool-worker.js');
-    const workers = Array.from({ length: threads - 1 }, () => new WorkerHandle<ToEncoderWorker, FromEncoderWorker>(new Worker(script, { workerData: init }), 'de codificação'));
+    const init: EncoderWorkerInit = { backend, spec: model.spec(), weights };
+    const workers = Array.from({ length: threads - 1 }, () => new WorkerHandle<ToEncoderWorker, FromEncoderWorker>(new Worker(WORKER_SCRIPT, { workerData: init }), 'de codificação'));
     try {
       await Promise.all(workers.map((w) => w.reply()));
     } catch (err) {

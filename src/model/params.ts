@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import { ConfigError, DataError } from '../errors';
 import { writeFileAtomic } from '../io/files';
-import { validateOptions, type AutoencoderOptions } from './options';
+import { PARAMS_FILE } from '../io/run-folder';
+import type { ModelKind, ModelSpec } from './factory';
+import { validateOptions } from './options';
 
-export const PARAMS_FILE = 'params.json';
 export const PARAMS_FORMAT = 'vae-didatico/params@1';
 
 export interface CompileSettings {
@@ -31,11 +32,9 @@ export interface RunManifest {
   createdAt: string;
 }
 
-export interface ParamsFile {
+/** params.json: the model's spec plus the format tag and the manifest. */
+export interface ParamsFile extends ModelSpec {
   format: typeof PARAMS_FORMAT;
-  kind: 'vae' | 'ae';
-  options: AutoencoderOptions;
-  compile: CompileSettings | null;
   manifest: RunManifest;
 }
 
@@ -68,13 +67,13 @@ export function runManifest(seed: number | null = null): RunManifest {
 }
 
 /** Writes params.json into `folder`. */
-export async function writeParams(folder: string, params: Omit<ParamsFile, 'format' | 'manifest'>): Promise<void> {
-  const file: ParamsFile = { format: PARAMS_FORMAT, ...params, manifest: runManifest(params.options.seed ?? null) };
+export async function writeParams(folder: string, spec: ModelSpec): Promise<void> {
+  const file: ParamsFile = { format: PARAMS_FORMAT, ...spec, manifest: runManifest(spec.options.seed ?? null) };
   await writeFileAtomic(path.join(folder, PARAMS_FILE), JSON.stringify(file, null, 2) + '\n');
 }
 
 /** Reads and validates params.json of `folder` (Portuguese errors naming the file). */
-export async function readParams(folder: string, expectedKind?: 'vae' | 'ae'): Promise<ParamsFile> {
+export async function readParams(folder: string, expectedKind?: ModelKind): Promise<ParamsFile> {
   const file = path.join(folder, PARAMS_FILE);
   let text: string;
   try {
@@ -92,7 +91,7 @@ export async function readParams(folder: string, expectedKind?: 'vae' | 'ae'): P
     throw new DataError(`${file} não é um params.json do vae-didatico (formato "${params?.format}", esperado "${PARAMS_FORMAT}").`, file);
   }
   if (expectedKind && params.kind !== expectedKind) {
-    const names = { vae: 'VariationalAutoencoder', ae: 'Autoencoder' };
+    const names: Record<ModelKind, string> = { vae: 'VariationalAutoencoder', ae: 'Autoencoder' };
     throw new DataError(`${file} descreve um ${names[params.kind] ?? params.kind}, não um ${names[expectedKind]}.`, file);
   }
   try {

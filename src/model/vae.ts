@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { vaeLoss } from '../loss';
-import { ConvAutoencoderBase, loadRun, type LoadRunOptions } from './base';
+import { ConvAutoencoderBase } from './base';
+import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import { sample, Sampling } from './layers';
 import type { AutoencoderOptions } from './options';
@@ -72,15 +73,6 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
 
   /** Rebuilds a saved run: params.json + the latest weights, or those of `options.epoch` (GDL: build, then `load_weights`). */
   static load(folder: string, options: LoadRunOptions = {}): Promise<VariationalAutoencoder> {
-    return loadRun(
-      folder,
-      'vae',
-      (o, compile) => {
-        const vae = new VariationalAutoencoder(o);
-        if (compile) vae.compile(compile.learningRate, compile.rLossFactor ?? 1000, { klWeight: compile.klWeight });
-        return vae;
-      },
-      options,
-    );
+    return loadRun(folder, 'vae', options);
   }
 }

@@ -9,7 +9,8 @@ import { TrainingError } from '../errors';
 import { writeFileAtomic } from '../io/files';
 import { saveGreyImage } from '../io/images';
 import { createProgressBar, formatDuration, type ProgressBar } from '../progress';
-import { epochFolderName, writeCheckpoint, LATEST, type CheckpointInfo } from './checkpoint';
+import { LATEST } from '../io/run-folder';
+import { epochFolderName, writeCheckpoint, type CheckpointInfo } from './checkpoint';
 import { Rng, hashSeed } from './rng';
 import type { BatchLogs, Callback, EpochLogs, TrainContext, TrainResult } from './types';
 
@@ -124,8 +125,6 @@ export class CheckpointCallback implements Callback {
     this.options.onSaved?.(info);
   }
 }
-
-export const CSV_FILE = 'training_log.csv';
 
 /**
  * Appends one row per epoch to `training_log.csv` (epoch, metrics, seconds, images/s, backend).

@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { DataError, ShapeError } from '../errors';
 import { replaceDirAtomic, writeFileAtomic } from '../io/files';
 import { folderSaveHandler, readModelArtifacts } from '../io/model-files';
+import { LATEST } from '../io/run-folder';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const OPTIMIZER_JSON = 'optimizer.json';
 export const OPTIMIZER_BIN = 'optimizer.bin';
-export const LATEST = 'weights';
 
 /** What `checkpoint.json` records. */
 export interface CheckpointInfo {

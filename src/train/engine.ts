@@ -63,11 +63,15 @@ export class LocalEngine implements TrainingEngine {
     const [h, w, c] = this.model.inputDim;
     const xt = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
     const et = tf.tensor2d(eps.subarray(0, n * this.model.zDim), [n, this.model.zDim]);
-    const { metrics, grads } = lossAndGradients(this.model, this.variables, xt, et);
-    this.optimizer.applyGradients(grads);
-    const values = metrics.map((m) => m.dataSync()[0]);
-    tf.dispose([xt, et, ...metrics, ...Object.values(grads)]);
-    return values;
+    const held: tf.Tensor[] = [xt, et];
+    try {
+      const { metrics, grads } = lossAndGradients(this.model, this.variables, xt, et);
+      held.push(...metrics, ...Object.values(grads));
+      this.optimizer.applyGradients(grads);
+      return metrics.map((m) => m.dataSync()[0]);
+    } finally {
+      tf.dispose(held); // also when the loss throws
+    }
   }
 
   setLearningRate(lr: number): void {

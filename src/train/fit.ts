@@ -1,24 +1,23 @@
 /**
- * `vae.train(...)`: GDL's `train` — composes the default callbacks (progress, sample images,
- * checkpoints, CSV log, learning-rate decay) around the pure loop, and handles resuming.
+ * What `vae.train(...)` runs: GDL's `train` — composes the default callbacks (progress, sample
+ * images, checkpoints, CSV log, learning-rate decay) around the pure loop, and handles resuming.
  */
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { initBackend } from '../backend';
 import { ConfigError, ShapeError, formatShape } from '../errors';
 import { removeStaleTemporaries } from '../io/files';
-import { inNotebook } from '../notebook';
-import { LiveLossChart } from '../plots/live-loss';
-import { CheckpointCallback, CSV_FILE, CsvLoggerCallback, ProgressCallback, SampleImageCallback, StepDecayCallback } from './callbacks';
+import { createRunFolder } from '../io/run-folder';
+import { defaultWorkerCount } from '../threads/sizing';
+import { CheckpointCallback, CsvLoggerCallback, ProgressCallback, SampleImageCallback, StepDecayCallback } from './callbacks';
 import { findLatestCheckpoint, loadOptimizerState, loadWeightsInto } from './checkpoint';
 import { LocalEngine, type TrainingEngine } from './engine';
 import { trainLoop } from './loop';
-import { createParallelEngine, defaultWorkerCount } from './parallel';
+import { createParallelEngine } from './parallel';
 import { randomSeed } from './rng';
 import type { Callback, TrainResult, TrainableModel } from './types';
 
-export interface TrainOptions {
+export interface FitOptions {
   /** Training images [N, h, w, c] with values in [0, 1] (e.g. `xTrain` of `loadMnist()`). */
   x: tf.Tensor4D;
   /** Images per step (default 32). */
@@ -45,8 +44,6 @@ export interface TrainOptions {
   keepCheckpoints?: 'all' | 'latest';
   /** Worker threads for data-parallel steps ('auto': the fastest measured set-up for the backend). */
   workers?: number | 'auto';
-  /** Redraw the loss curves live every `printEveryNBatches` batches (default: only in a notebook). */
-  liveChart?: boolean;
 }
 
 /** What `fit` needs beyond the loop's interface: the optimiser and how to save params. */
@@ -55,8 +52,8 @@ export interface FitModel extends TrainableModel {
   readonly learningRate: number | null;
   /** Writes params.json and the diagram (GDL's `save`). */
   save(folder: string): Promise<void>;
-  /** Loss settings to rebuild the model in a worker thread. */
-  workerSpec(): unknown;
+  /** What rebuilds the model in a worker thread. */
+  spec(): unknown;
 }
 
 function positiveInt(value: unknown, name: string): number {
@@ -83,7 +80,7 @@ function trainingPixels(model: TrainableModel, x: tf.Tensor4D): { images: Float3
 }
 
 /** Trains `model` like GDL's `VariationalAutoencoder.train`. */
-export async function fit(model: FitModel, options: TrainOptions): Promise<TrainResult> {
+export async function fit(model: FitModel, options: FitOptions): Promise<TrainResult> {
   if (!model.optimizer || model.learningRate === null) {
     throw new ConfigError('Compile o modelo antes de treinar: vae.compile(LEARNING_RATE, R_LOSS_FACTOR).');
   }
@@ -95,19 +92,20 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ConfigError(`initialEpoch deve ser um inteiro ≥ 0; recebido ${initialEpoch}.`);
   let seed = options.seed ?? randomSeed();
   const runFolder = options.runFolder;
-  const weightsDir = runFolder ? path.join(runFolder, 'weights') : null;
   let resumed: { epoch: number; logs: Record<string, number | string> } | null = null;
   let resumedDir: string | null = null;
 
-  if (runFolder) {
-    for (const sub of ['viz', 'images', 'weights']) await fs.mkdir(path.join(runFolder, sub), { recursive: true });
-    await removeStaleTemporaries(weightsDir!);
-    await fs.access(path.join(runFolder, 'params.json')).catch(() => model.save(runFolder));
+  const paths = runFolder ? await createRunFolder(runFolder) : null;
+  if (paths) {
+    await removeStaleTemporaries(paths.weights);
+    // params.json is written by a fresh start (or when missing); a continued run keeps its own.
+    const fresh = !options.resume && initialEpoch === 0;
+    if (fresh || !(await fs.access(paths.params).then(() => true, () => false))) await model.save(paths.folder);
   }
   if (options.resume) {
-    if (!weightsDir) throw new ConfigError('resume precisa de runFolder (a pasta com os checkpoints).');
-    const found = await findLatestCheckpoint(weightsDir);
-    if (!found) throw new ConfigError(`Não há checkpoint completo para retomar em ${weightsDir}.`);
+    if (!paths) throw new ConfigError('resume precisa de runFolder (a pasta com os checkpoints).');
+    const found = await findLatestCheckpoint(paths.weights);
+    if (!found) throw new ConfigError(`Não há checkpoint completo para retomar em ${paths.weights}.`);
     const variables = model.namedVariables();
     await loadWeightsInto(found.dir, variables);
     await loadOptimizerState(found.dir, model.optimizer, variables);
@@ -134,14 +132,13 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
     new StepDecayCallback(model.learningRate, options.lrDecay ?? 1),
     new ProgressCallback({ mode: options.progress }),
   ];
-  if (runFolder) {
+  if (paths) {
     callbacks.push(
-      new SampleImageCallback(path.join(runFolder, 'images'), options.printEveryNBatches ?? 100),
-      new CheckpointCallback(weightsDir!, { keep: options.keepCheckpoints, backend: backendLabel, previous: resumed ? { dir: resumedDir!, epoch: resumed.epoch } : undefined }),
-      new CsvLoggerCallback(path.join(runFolder, CSV_FILE), backendLabel, resumed),
+      new SampleImageCallback(paths.images, options.printEveryNBatches ?? 100),
+      new CheckpointCallback(paths.weights, { keep: options.keepCheckpoints, backend: backendLabel, previous: resumed ? { dir: resumedDir!, epoch: resumed.epoch } : undefined }),
+      new CsvLoggerCallback(paths.log, backendLabel, resumed),
     );
   }
-  if (options.liveChart ?? inNotebook()) callbacks.push(new LiveLossChart({ everyNBatches: options.printEveryNBatches || 100 }));
   callbacks.push(...(options.callbacks ?? []));
   try {
     return await trainLoop(model, model.optimizer, engine, { images, count, batchSize, epochs, initialEpoch, seed }, callbacks);

@@ -4,4 +4,4 @@ export * from './engine';
 export * from './loop';
 export * from './callbacks';
 export * from './checkpoint';
-export type { TrainOptions } from './fit';
+export type { FitOptions } from './fit';

@@ -7,12 +7,15 @@
  *   g = Σ_i (n_i / n) · g_i         (the gradient of the batch-mean loss)
  */
 import * as tf from '@tensorflow/tfjs';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { splitBatch } from '../threads/sizing';
+import { WorkerHandle } from '../threads/worker-handle';
 import { getOptimizerLearningRate, lossAndGradients, setOptimizerLearningRate, type TrainingEngine } from './engine';
 import type { TrainableModel } from './types';
-import { WorkerHandle } from './worker-handle';
+
+/** The worker thread's entry point, src/workers/training.ts (started by path: the worker imports the models, this file does not). */
+const WORKER_SCRIPT = path.join(__dirname, '..', 'workers', 'training.js');
 
 /** Messages main → worker. */
 export type ToWorker =
@@ -25,31 +28,15 @@ export type FromWorker = { type: 'ready' } | { type: 'grads'; metrics: number[] 
 
 type TrainingWorker = WorkerHandle<ToWorker, FromWorker>;
 
-/** What a worker needs to rebuild the model and join the training. */
-export interface WorkerInit {
+/** What a worker needs to rebuild the model (`spec`, a ModelSpec for our models) and join the training. */
+export interface WorkerInit<Spec> {
   backend: string;
-  spec: unknown;
+  spec: Spec;
   weights: Float32Array[];
   optimizer: { iterations: number; moments: Float32Array[] };
   /** Shared gradient slots: [worker slot (its own grads) | combined grads]. */
   gradsSlot: SharedArrayBuffer;
   combined: SharedArrayBuffer;
-}
-
-/**
- * The worker count that measured fastest on this machine (see `npm run bench`): the wasm backend
- * runs one thread per instance, so use every core; tfjs-node parallelises inside TensorFlow.
- */
-export function defaultWorkerCount(backendName: string, batchSize: number): number {
-  const cores = availableParallelism();
-  if (backendName === 'tensorflow' || cores < 2 || batchSize < 8) return 1;
-  return Math.min(cores, 4);
-}
-
-/** Sizes of the shares of a batch of n over k threads (the first ones get the remainder). */
-export function splitBatch(n: number, k: number): number[] {
-  const shares = Math.min(k, n);
-  return Array.from({ length: shares }, (_, i) => Math.floor(n / shares) + (i < n % shares ? 1 : 0));
 }
 
 /** Flattens tensors into `out` in order. */
@@ -86,7 +73,7 @@ export class ParallelEngine implements TrainingEngine {
   }
 
   /** Starts `threads − 1` workers holding copies of the model and of the Adam state. */
-  static async create(model: TrainableModel & { workerSpec(): unknown }, optimizer: tf.Optimizer, threads: number, backend: string): Promise<ParallelEngine> {
+  static async create<Spec>(model: TrainableModel & { spec(): Spec }, optimizer: tf.Optimizer, threads: number, backend: string): Promise<ParallelEngine> {
     const variables = model.namedVariables().map((v) => v.variable);
     const total = variables.reduce((a, v) => a + v.size, 0);
     const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
@@ -95,10 +82,9 @@ export class ParallelEngine implements TrainingEngine {
     const moments = await Promise.all(state.slice(1).map(async (w) => (await w.tensor.data()).slice() as Float32Array));
     const combined = new SharedArrayBuffer(total * 4);
     const slots = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(total * 4));
-    const script = path.join(__dirname, 'worker.js');
     const handles = slots.map((slot) => {
-      const init: WorkerInit = { backend, spec: model.workerSpec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
-      return new WorkerHandle<ToWorker, FromWorker>(new Worker(script, { workerData: init }), 'de treino');
+      const init: WorkerInit<Spec> = { backend, spec: model.spec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
+      return new WorkerHandle<ToWorker, FromWorker>(new Worker(WORKER_SCRIPT, { workerData: init }), 'de treino');
     });
     try {
       await Promise.all(handles.map((h) => h.reply()));
@@ -126,10 +112,16 @@ export class ParallelEngine implements TrainingEngine {
     }
     const xt = tf.tensor4d(x.subarray(0, shares[0] * pixels), [shares[0], h, w, c]);
     const et = tf.tensor2d(eps.subarray(0, shares[0] * z), [shares[0], z]);
-    const { metrics, grads } = lossAndGradients(this.model, this.variables, xt, et);
-    const ownMetrics = metrics.map((m) => m.dataSync()[0]);
-    copyInto(this.own, this.variables.map((v) => grads[v.name]));
-    tf.dispose([xt, et, ...metrics, ...Object.values(grads)]);
+    const held: tf.Tensor[] = [xt, et];
+    let ownMetrics: number[];
+    try {
+      const { metrics, grads } = lossAndGradients(this.model, this.variables, xt, et);
+      held.push(...metrics, ...Object.values(grads));
+      ownMetrics = metrics.map((m) => m.dataSync()[0]);
+      copyInto(this.own, this.variables.map((v) => grads[v.name]));
+    } finally {
+      tf.dispose(held);
+    }
     const answers = await Promise.all(replies);
 
     // g = Σ_i (n_i / n) g_i, always summed in the same order.
@@ -176,8 +168,8 @@ export class ParallelEngine implements TrainingEngine {
 }
 
 /** Creates the data-parallel engine with `threads` threads in all (this one included). */
-export function createParallelEngine(
-  model: TrainableModel & { workerSpec(): unknown },
+export function createParallelEngine<Spec>(
+  model: TrainableModel & { spec(): Spec },
   optimizer: tf.Optimizer,
   threads: number,
   backendName: string,

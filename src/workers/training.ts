@@ -1,26 +1,23 @@
 /**
- * A training worker thread (see parallel.ts): rebuilds the model from its spec, then for each
+ * A training worker thread (see train/parallel.ts): rebuilds the model from its spec, then for each
  * step computes the gradients of its share into a shared buffer and applies the averaged update.
+ * An entry point: nothing imports this file; train/parallel.ts starts it by path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../backend';
-import { Autoencoder } from '../model/autoencoder';
-import type { AutoencoderOptions } from '../model/options';
-import type { CompileSettings } from '../model/params';
-import { VariationalAutoencoder } from '../model/vae';
-import { lossAndGradients, setOptimizerLearningRate } from './engine';
-import type { FromWorker, ToWorker, WorkerInit } from './parallel';
+import { createModel, type ModelSpec } from '../model/factory';
+import { ConfigError } from '../errors';
+import { lossAndGradients, setOptimizerLearningRate } from '../train/engine';
+import type { FromWorker, ToWorker, WorkerInit } from '../train/parallel';
 
-async function start(init: WorkerInit): Promise<void> {
+async function start(init: WorkerInit<ModelSpec>): Promise<void> {
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
   try {
     await initBackend({ backend: init.backend as BackendChoice, quiet: true });
-    const spec = init.spec as { kind: 'vae' | 'ae'; options: AutoencoderOptions; compile: CompileSettings };
-    const model = spec.kind === 'vae' ? new VariationalAutoencoder(spec.options) : new Autoencoder(spec.options);
-    if (model instanceof VariationalAutoencoder) model.compile(spec.compile.learningRate, spec.compile.rLossFactor!, { klWeight: spec.compile.klWeight });
-    else model.compile(spec.compile.learningRate);
+    if (!init.spec.compile) throw new ConfigError('A thread de treino recebeu um modelo sem compile.');
+    const model = createModel(init.spec);
     const variables = model.namedVariables().map((v) => v.variable);
     variables.forEach((v, i) => v.assign(tf.tensor(init.weights[i], v.shape)));
     const optimizer = model.optimizer!;
@@ -71,4 +68,4 @@ async function start(init: WorkerInit): Promise<void> {
   }
 }
 
-void start(workerData as WorkerInit);
+void start(workerData as WorkerInit<ModelSpec>);

@@ -1,19 +1,19 @@
-/** An encoding worker thread (see encoder-pool.ts): rebuilds the model, then encodes its shares. */
+/**
+ * An encoding worker thread (see model/encoder-pool.ts): rebuilds the model, then encodes its shares.
+ * An entry point: nothing imports this file; EncoderPool starts it by path.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../backend';
-import { Autoencoder } from './autoencoder';
-import { encodeArrays, type EncoderWorkerInit, type FromEncoderWorker, type ToEncoderWorker } from './encoder-pool';
-import type { AutoencoderOptions } from './options';
-import { VariationalAutoencoder } from './vae';
+import { encodeArrays, type EncoderWorkerInit, type FromEncoderWorker, type ToEncoderWorker } from '../model/encoder-pool';
+import { createModel } from '../model/factory';
 
 async function start(init: EncoderWorkerInit): Promise<void> {
   const port = parentPort!;
   const post = (m: FromEncoderWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   try {
     await initBackend({ backend: init.backend as BackendChoice, quiet: true });
-    const spec = init.spec as { kind: 'vae' | 'ae'; options: AutoencoderOptions };
-    const model = spec.kind === 'vae' ? new VariationalAutoencoder(spec.options) : new Autoencoder(spec.options);
+    const model = createModel({ ...init.spec, compile: null }); // weights only: nothing is trained here
     const weights = init.weights.map((w) => tf.tensor(w.values, w.shape));
     model.model.setWeights(weights);
     tf.dispose(weights);
