@@ -4,13 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from './errors';
+import { klDivergenceTerms } from './loss';
+import { toPoints } from './plots/inputs';
 import { Rng } from './train/rng';
 
 type Points = ArrayLike<number>[];
-
-function toPoints(z: tf.Tensor2D | Points): Points {
-  return z instanceof tf.Tensor ? (z.arraySync() as number[][]) : z;
-}
 
 /** Per dimension: min, max, mean and how asymmetric the range is (|max + min| / (max − min)). */
 export function latentRanges(z: tf.Tensor2D | Points): { min: number; max: number; mean: number; asymmetry: number }[] {
@@ -76,7 +74,7 @@ export function emptyCells(z: tf.Tensor2D | Points, bins = 30): { fraction: numb
 
 /** Mean KL(N(μ_d, σ_d²) ‖ N(0, 1)) of each latent dimension d over a set of encodings. */
 export function klPerDimension(mu: tf.Tensor2D, logVar: tf.Tensor2D): number[] {
-  return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).mul(-0.5).mean(0).arraySync() as number[]);
+  return tf.tidy(() => klDivergenceTerms(mu, logVar).mean(0).arraySync() as number[]);
 }
 
 /**

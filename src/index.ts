@@ -1,15 +1,127 @@
-/** vae-didatico: the one entry point that notebooks, the CLI and tests import. Re-exports only. */
+/**
+ * vae-didatico: the one entry point that notebooks, the CLI and tests import. Re-exports only.
+ * What a notebook uses is exported by name, grouped by topic; the rest of each module stays
+ * reachable through its namespace (`plots`, `data`, `files`, `training`).
+ */
+
+// The engine (every notebook starts with `await initBackend()`).
+export { initBackend, backendInfo, describeBackend, parseBackendChoice, tf, type BackendChoice, type BackendInfo } from './backend';
 export * from './errors';
-export * from './backend';
-export * from './notebook';
-export * from './progress';
-export * from './data';
+
+// The models (notebooks 01, 02, 04), GDL's `VariationalAutoencoder` / `AE`, and their saved runs.
+export {
+  VariationalAutoencoder,
+  Autoencoder,
+  MNIST_VAE_OPTIONS,
+  createModel,
+  EncoderPool,
+  Sampling,
+  sample,
+  summary,
+  countParams,
+  readParams,
+  type AutoencoderOptions,
+  type AnyAutoencoder,
+  type ModelKind,
+  type ModelSpec,
+  type CompileSettings,
+  type ParamsFile,
+  type RunManifest,
+  type LoadRunOptions,
+  type TrainOptions,
+} from './model';
+export * from './io/run-folder';
 export * from './loss';
-export * from './model';
-export * from './train';
-export * from './plots';
+
+// The data (GDL's `load_mnist`).
+export { loadMnist, loadFashionMnist, type Dataset, type LoadOptions } from './data';
+
+// Training: the loop, its events and callbacks, checkpoints (notebook 04).
+export {
+  trainLoop,
+  LocalEngine,
+  ProgressCallback,
+  SampleImageCallback,
+  CheckpointCallback,
+  CsvLoggerCallback,
+  StepDecayCallback,
+  findLatestCheckpoint,
+  listCheckpoints,
+  readCheckpointInfo,
+  Rng,
+  type Callback,
+  type TrainContext,
+  type TrainParams,
+  type TrainResult,
+  type BatchLogs,
+  type EpochLogs,
+  type StopReason,
+  type CheckpointInfo,
+} from './train';
+export { formatDuration } from './progress';
+
+// Figures: one chart per function, `await fig.show()` / `await fig.save(file)`.
+export {
+  Figure,
+  ChartFigure,
+  CanvasFigure,
+  show,
+  latentScatter,
+  pSpaceScatter,
+  latentPoints,
+  latentDistributions,
+  imageGrid,
+  reconstructions,
+  generatedGrid,
+  interpolation,
+  normalDensity1d,
+  normalDensity2d,
+  klSurface,
+  lossCurves,
+  parseCsv,
+  histogramVsNormal,
+  composeFigures,
+  samplingFrames,
+  sampleCategory,
+  CAR_COLORS,
+  trainingSamples,
+  listSampleImages,
+  imageFiles,
+  writeGif,
+  LiveLossChart,
+  formatPt,
+  formatPtSignificant,
+  formatPoint,
+  linspace,
+  normPdf,
+  normCdf,
+  normPpf,
+  klNormal,
+  type SaveOptions,
+  type LatentScatterOptions,
+  type LatentPointsOptions,
+  type LatentDistributionsOptions,
+  type ImageGridOptions,
+  type GeneratedGridOptions,
+  type LossCurvesOptions,
+  type HistogramVsNormalOptions,
+  type NormalDensity1dOptions,
+  type NormalDensity2dOptions,
+  type KlSurfaceOptions,
+  type ComposeOptions,
+  type TrainingSamplesOptions,
+  type LogRow,
+} from './plots';
+// The seven figures of the source notebook (npm run figures).
+export * from './book-figures';
+
+// Measures of a latent space (notebooks 01, 03) and diagnostics of a trained VAE (notebook 05).
 export * from './analysis';
 export * from './diagnostics';
-export * from './io/files';
-export * from './io/images';
-export * from './io/model-files';
+
+// Everything else, by module.
+export * as plots from './plots';
+export * as data from './data';
+export * as training from './train';
+export * as files from './io/files';
+export * as modelFiles from './io/model-files';

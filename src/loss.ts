@@ -24,9 +24,14 @@ export function reconstructionError(x: tf.Tensor, xHat: tf.Tensor): tf.Tensor1D 
   });
 }
 
-/** KL(N(μ, σ²) ‖ N(0, I)) per image: −½ Σ (1 + log_var − μ² − exp(log_var)). */
+/** KL(N(μ_d, σ_d²) ‖ N(0, 1)) of each image and latent dimension: −½ (1 + log_var − μ² − exp(log_var)), shape [n, zDim]. */
+export function klDivergenceTerms(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).mul(-0.5) as tf.Tensor2D);
+}
+
+/** KL(N(μ, σ²) ‖ N(0, I)) per image: the sum of `klDivergenceTerms` over the latent dimensions. */
 export function klDivergence(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.onesLike(logVar).add(logVar).sub(mu.square()).sub(logVar.exp()).sum(1).mul(-0.5) as tf.Tensor1D);
+  return tf.tidy(() => klDivergenceTerms(mu, logVar).sum(1) as tf.Tensor1D);
 }
 
 /**

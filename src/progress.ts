@@ -5,6 +5,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { UpdatableDisplay, inNotebook } from './notebook';
+import { escapeXml } from './text';
 
 export interface ProgressBar {
   /** Sets the current value; `info` is shown after the bar (e.g. running losses). */
@@ -34,9 +35,6 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 /** Creates a progress bar suited to where the code runs. */
 export function createProgressBar(options: ProgressOptions): ProgressBar {
@@ -88,9 +86,9 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
       display.show({
         'text/plain': line(),
         'text/html':
-          `<div style="font-family:monospace">${escapeHtml(options.label)} ` +
+          `<div style="font-family:monospace">${escapeXml(options.label)} ` +
           `<progress value="${current}" max="${options.total}" style="width:40%"></progress> ` +
-          `${escapeHtml(line().slice(options.label.length + 1))}</div>`,
+          `${escapeXml(line().slice(options.label.length + 1))}</div>`,
       });
     };
     draw();

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, backendInfo, describeBackend, findSharedLibrary, initBackend, parseBackendChoice } from '../src';
+import { ConfigError, backendInfo, describeBackend, initBackend, parseBackendChoice } from '../src';
+import { findSharedLibrary } from '../src/backend';
 import { tempDir } from './helpers';
 
 const entry = path.join(__dirname, '..', 'src', 'index.js');

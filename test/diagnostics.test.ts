@@ -5,9 +5,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  classCentroids, collapseReport, compareLosses, evenlySpaced, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
-  listSampleImages, parseCsv, saveGreyImage, trainingLogSummary, trainingSamples,
+  classCentroids, collapseReport, compareLosses, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
+  listSampleImages, parseCsv, trainingLogSummary, trainingSamples,
 } from '../src';
+import { saveGreyImage } from '../src/io/images';
+import { evenlySpaced } from '../src/plots/training-samples';
 import { tempDir } from './helpers';
 
 const close = (actual: number, expected: number, tol: number, what = '') =>

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DataError, ShapeError, VariationalAutoencoder, folderLoadHandler, replaceDirAtomic, writeFileAtomic } from '../src';
+import { DataError, ShapeError, VariationalAutoencoder } from '../src';
+import { replaceDirAtomic, writeFileAtomic } from '../src/io/files';
+import { folderLoadHandler } from '../src/io/model-files';
 import { tempDir, testBackend, tinyImages, TINY_OPTIONS } from './helpers';
 
 test('writeFileAtomic replaces content and leaves no temporary file', async () => {

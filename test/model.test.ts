@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Autoencoder, ConfigError, MNIST_VAE_OPTIONS, VariationalAutoencoder, countParams, modelDiagramSvg, summaryText } from '../src';
+import { Autoencoder, ConfigError, MNIST_VAE_OPTIONS, VariationalAutoencoder, countParams } from '../src';
+import { modelDiagramSvg } from '../src/model/diagram';
+import { summaryText } from '../src/model/summary';
 import { testBackend, TINY_OPTIONS } from './helpers';
 
 test('the book configuration has the book parameter totals (encoder 105,220, decoder 102,017)', async () => {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  CAR_COLORS, LiveLossChart, composeFigures, imageFiles, latentDistributions, latentScatter, normalDensity1d, sampleCategory, samplingFrames, saveGreyImage,
-  type TrainContext,
+  CAR_COLORS, LiveLossChart, composeFigures, imageFiles, latentDistributions, latentScatter, normalDensity1d, sampleCategory, samplingFrames, type TrainContext,
 } from '../src';
+import { saveGreyImage } from '../src/io/images';
 import { tempDir } from './helpers';
 
 before(() => tf.setBackend('cpu'));

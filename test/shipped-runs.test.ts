@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Autoencoder, VariationalAutoencoder, listCheckpoints, loadMnist, parseCsv, readParams } from '../src';
-import { RUNS } from '../src/cli/figures';
+import { RUNS } from '../src/book-figures';
 import { testBackend } from './helpers';
 
 const root = path.join(__dirname, '..', '..');

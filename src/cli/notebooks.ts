@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { flag, parseFlags, usageLines, UsageError } from './flags';
 import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
 
@@ -83,38 +83,44 @@ export async function runNotebook(file: string, options: { outDir: string; pytho
   }
 }
 
+export const NOTEBOOKS_FLAGS = {
+  quick: flag.bool({ help: 'menos dados e épocas, como no CI (o mesmo que VAE_QUICK=1)' }),
+  inPlace: flag.bool({ help: 'também grava as saídas dentro dos .ipynb' }),
+  outDir: flag.string({ value: 'DIR', default: undefined, defaultText: 'run/html', help: 'pasta do HTML estático' }),
+  timeout: flag.int({ min: 1, default: 3600, help: 'segundos por célula antes de desistir' }),
+  help: flag.bool({ short: 'h', help: 'esta ajuda' }),
+};
+
+export const NOTEBOOKS_USAGE = `Uso: npm run notebooks -- [opções] [notebooks/01_....ipynb ...]
+
+Executa os notebooks (kernel tslab) e grava HTML estático com as figuras embutidas.
+
+${usageLines(NOTEBOOKS_FLAGS)}`;
+
 /** CLI entry: returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'out-dir': { type: 'string' },
-        'in-place': { type: 'boolean' },
-        quick: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      console.log('Uso: npm run notebooks -- [--quick] [--in-place] [--out-dir run/html] [notebooks/01_....ipynb ...]\n' +
-        'Executa os notebooks (kernel tslab) e grava HTML estático com as figuras embutidas.\n' +
-        '--quick (ou VAE_QUICK=1): menos dados e épocas, como no CI. --in-place: guarda as saídas nos notebooks.');
+    const args = parseFlags(NOTEBOOKS_FLAGS, argv, { positionals: true });
+    if (args.help) {
+      console.log(NOTEBOOKS_USAGE);
       return 0;
     }
-    if (values.quick) process.env.VAE_QUICK = '1';
+    if (args.quick) process.env.VAE_QUICK = '1';
     const root = path.resolve(__dirname, '..', '..', '..');
-    const files = positionals.length
-      ? positionals
+    const files = args.positionals.length
+      ? args.positionals
       : (await fs.readdir(path.join(root, 'notebooks'))).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort().map((f) => path.join(root, 'notebooks', f));
     if (!files.length) throw new ConfigError('Nenhum notebook encontrado em notebooks/.');
+    for (const file of files) {
+      if (!file.endsWith('.ipynb') || !(await fs.stat(file).then((st) => st.isFile(), () => false))) {
+        throw new UsageError(`${file}: não é um notebook (.ipynb) existente.`);
+      }
+    }
     const python = findJupyterPython();
-    const outDir = values['out-dir'] ?? path.join(root, 'run', 'html');
-    const timeout = Number(values.timeout ?? 3600);
+    const outDir = args.outDir ?? path.join(root, 'run', 'html');
     console.log(`Executando ${files.length} notebook(s)${process.env.VAE_QUICK === '1' ? ' em modo rápido (VAE_QUICK=1)' : ''}; HTML em ${path.relative(process.cwd(), outDir) || '.'}`);
     for (const file of files) {
-      const r = await runNotebook(file, { outDir, python, inPlace: values['in-place'] ?? false, timeout });
+      const r = await runNotebook(file, { outDir, python, inPlace: args.inPlace, timeout: args.timeout });
       console.log(`ok ${path.basename(file)}: ${r.figures} figura(s), ${r.seconds.toFixed(0)} s → ${path.relative(process.cwd(), r.html)}`);
     }
     return 0;

@@ -4,15 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { formatShape } from '../errors';
+import { escapeXml } from '../text';
 
 const BOX_W = 300;
 const BOX_H = 46;
 const GAP_X = 30;
 const GAP_Y = 26;
-
-function escapeXml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 function shapeText(layer: tf.layers.Layer): string {
   const shape = layer.outputShape as (number | null)[] | (number | null)[][];

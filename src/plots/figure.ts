@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { inspect } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../errors';
+import { escapeXml } from '../text';
 import { writeFileAtomic } from '../io/files';
 import type { UpdatableDisplay } from '../notebook';
 import { specToCanvas, specToSVG } from './render';
@@ -146,8 +147,4 @@ export class CanvasFigure<D = unknown> extends Figure<D> {
       `<image width="${w}" height="${h}" xlink:href="data:image/png;base64,${png}"/></svg>`
     );
   }
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }
