@@ -46,9 +46,9 @@ export function parseBackendChoice(value: string | undefined, source = 'VAE_BACK
   throw new ConfigError(`${source}="${value}" não é um backend válido; use um de: ${BACKEND_CHOICES.join(', ')}.`);
 }
 
-/** Where a shared library can be found (LD_LIBRARY_PATH, then the ldconfig cache), or null. */
-export function findSharedLibrary(name: string): string | null {
-  for (const dir of (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)) {
+/** Where a shared library can be found (LD_LIBRARY_PATH of `env`, then the ldconfig cache), or null. */
+export function findSharedLibrary(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  for (const dir of (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)) {
     if (existsSync(path.join(dir, name))) return path.join(dir, name);
   }
   try {

@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { findJupyterPython, runNotebook } from '../src/cli/notebooks';
+import { runNotebook } from '../src/cli/notebooks';
+import { findJupyterPython } from '../src/jupyter';
 import { tempDir } from './helpers';
 
 const root = path.join(__dirname, '..', '..');

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { findJupyterPython, runNotebook, unembeddedImages } from '../src/cli/notebooks';
+import { runNotebook, unembeddedImages } from '../src/cli/notebooks';
+import { findJupyterPython } from '../src/jupyter';
 import { tempDir } from './helpers';
 
 const root = path.join(__dirname, '..', '..');

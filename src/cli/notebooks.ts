@@ -11,18 +11,10 @@ import * as path from 'node:path';
 import { flag, parseFlags, usageLines, UsageError } from './flags';
 import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
+import { findJupyterPython } from '../jupyter';
 
 interface NotebookJson {
   cells: { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }[] }[];
-}
-
-/** A python3 that can run `jupyter nbconvert` (Debian's, usually /usr/bin/python3). */
-export function findJupyterPython(): string {
-  for (const candidate of [process.env.VAE_JUPYTER_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean) as string[]) {
-    const r = spawnSync(candidate, ['-c', 'import nbconvert, nbclient'], { stdio: 'ignore' });
-    if (r.status === 0) return candidate;
-  }
-  throw new ConfigError('Não encontrei um python3 com nbconvert. Instale jupyter-nbconvert (scripts/install-system-deps.sh) e registre o kernel com scripts/install-kernel.sh.');
 }
 
 /** What an executed notebook shows: error outputs and the number of figures. */

@@ -166,11 +166,10 @@ export function findProjectRoot(start: string = __dirname): string | null {
   }
 }
 
-/** The cache folder of a data set: options.dataDir, else $VAE_DATA_DIR/<name>, else <project>/data/<name>. */
-export function resolveDataDir(spec: DatasetSpec, options: Pick<LoadOptions, 'dataDir'> = {}): string {
+/** The cache folder of a data set: options.dataDir, else $VAE_DATA_DIR/<name> (read from `env`), else <project>/data/<name>. */
+export function resolveDataDir(spec: DatasetSpec, options: Pick<LoadOptions, 'dataDir'> = {}, env: NodeJS.ProcessEnv = process.env): string {
   if (options.dataDir) return path.resolve(options.dataDir);
-  const env = process.env.VAE_DATA_DIR;
-  if (env) return path.resolve(env, spec.name);
+  if (env.VAE_DATA_DIR) return path.resolve(env.VAE_DATA_DIR, spec.name);
   return path.join(findProjectRoot() ?? process.cwd(), 'data', spec.name);
 }
 

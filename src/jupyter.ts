@@ -1,0 +1,23 @@
+/**
+ * Which python runs Jupyter for this project: `npm run notebooks`, the notebook tests and
+ * `npm run doctor` all ask here, so they agree on the answer.
+ */
+import { spawnSync } from 'node:child_process';
+import { ConfigError } from './errors';
+
+/** The python code that must succeed: nbconvert executes notebooks through nbclient. */
+export const JUPYTER_PYTHON_PROBE = 'import nbconvert, nbclient; print(nbconvert.__version__)';
+
+/** Pythons tried in order: $VAE_JUPYTER_PYTHON, Debian's /usr/bin/python3, then python3 on PATH. */
+export function jupyterPythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.VAE_JUPYTER_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+}
+
+/** A python3 that can run `jupyter nbconvert` (Debian's, usually /usr/bin/python3). */
+export function findJupyterPython(env: NodeJS.ProcessEnv = process.env): string {
+  for (const candidate of jupyterPythonCandidates(env)) {
+    const r = spawnSync(candidate, ['-c', JUPYTER_PYTHON_PROBE], { stdio: 'ignore', env });
+    if (r.status === 0) return candidate;
+  }
+  throw new ConfigError('Não encontrei um python3 com nbconvert. Instale jupyter-nbconvert (scripts/install-system-deps.sh) e registre o kernel com scripts/install-kernel.sh.');
+}
