@@ -1,22 +1,23 @@
 /**
- * The VAE loss of the book (GDL models/VAE.py `compile`), as pure functions of tensors.
+ * The VAE loss of the book (GDL models/VAE.py `compile`), as pure functions of tensors, with GDL's names:
  *
- *   r_loss  = r_loss_factor · mean_{h,w,c} (x − x̂)²            (per image)
- *   kl_loss = −½ · Σ_z (1 + log σ² − μ² − σ²)                   (per image; KL(N(μ,σ²) ‖ N(0,I)))
- *   loss    = mean over the batch of (r_loss + kl_loss)
+ *   r_loss      = mean_{h,w,c} (x − x̂)²                          (per image: the mean squared error per pixel)
+ *   vae_r_loss  = r_loss_factor · r_loss                           (per image)
+ *   vae_kl_loss = −½ · Σ_z (1 + log σ² − μ² − σ²)                  (per image; KL(N(μ,σ²) ‖ N(0,I)))
+ *   loss        = mean over the batch of (vae_r_loss + vae_kl_loss)
  */
 import * as tf from '@tensorflow/tfjs';
 
 export interface VaeLossTerms {
   /** Batch mean of r_loss + kl_loss. */
   loss: tf.Scalar;
-  /** Batch mean of the weighted reconstruction term (Keras metric `vae_r_loss`). */
-  rLoss: tf.Scalar;
-  /** Batch mean of the KL term (Keras metric `vae_kl_loss`). */
-  klLoss: tf.Scalar;
+  /** Batch mean of r_loss_factor · r_loss (the Keras metric `vae_r_loss`). */
+  vaeRLoss: tf.Scalar;
+  /** Batch mean of the KL term (the Keras metric `vae_kl_loss`). */
+  vaeKlLoss: tf.Scalar;
 }
 
-/** Mean squared error per image: mean over all axes but the first. */
+/** GDL's r_loss: the mean squared error of each image (mean over all axes but the first). */
 export function reconstructionError(x: tf.Tensor, xHat: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
     const axes = x.shape.map((_, i) => i).slice(1);
@@ -50,7 +51,7 @@ export function vaeLoss(
     const r = reconstructionError(x, xHat).mul(rLossFactor);
     const kl = klDivergence(mu, logVar);
     const total = klWeight === 1 ? r.add(kl) : klWeight === 0 ? r : r.add(kl.mul(klWeight));
-    return { loss: total.mean() as tf.Scalar, rLoss: r.mean() as tf.Scalar, klLoss: kl.mean() as tf.Scalar };
+    return { loss: total.mean() as tf.Scalar, vaeRLoss: r.mean() as tf.Scalar, vaeKlLoss: kl.mean() as tf.Scalar };
   });
 }
 

@@ -21,12 +21,12 @@ test('vaeLoss matches hand-computed values on a tiny fixed batch', async () => {
   close(kl[0], 0);
   close(kl[1], 3.3068528);
   const t = vaeLoss(x, xHat, mu, logVar, 1000);
-  close(t.rLoss.arraySync(), (140.625 + 10) / 2);
-  close(t.klLoss.arraySync(), 3.3068528 / 2);
+  close(t.vaeRLoss.arraySync(), (140.625 + 10) / 2);
+  close(t.vaeKlLoss.arraySync(), 3.3068528 / 2);
   close(t.loss.arraySync(), 75.3125 + 1.6534264);
   const noKl = vaeLoss(x, xHat, mu, logVar, 1000, 0);
   close(noKl.loss.arraySync(), 75.3125);
-  close(noKl.klLoss.arraySync(), 1.6534264, 1e-5);
+  close(noKl.vaeKlLoss.arraySync(), 1.6534264, 1e-5);
 });
 
 test('KL divergence is zero only for N(0, 1) and positive otherwise', async () => {

@@ -68,7 +68,7 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     const [mu, logVar] = this.encoderMuLogVar.apply(x, { training }) as tf.Tensor2D[];
     const xHat = this.decoder.apply(sample(mu, logVar, eps), { training }) as tf.Tensor;
     const t = vaeLoss(x, xHat, mu, logVar, this.rLossFactor, this.klWeight);
-    return [t.loss, t.rLoss, t.klLoss];
+    return [t.loss, t.vaeRLoss, t.vaeKlLoss];
   }
 
   /** Rebuilds a saved run: params.json + the latest weights, or those of `options.epoch` (GDL: build, then `load_weights`). */
