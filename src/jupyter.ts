@@ -21,3 +21,27 @@ export function findJupyterPython(env: NodeJS.ProcessEnv = process.env): string 
   }
   throw new ConfigError('Não encontrei um python3 com nbconvert. Instale jupyter-nbconvert (scripts/install-system-deps.sh) e registre o kernel com scripts/install-kernel.sh.');
 }
+
+/** MIME types whose payload is stored on one line when the project writes a notebook. */
+const COMPACT_MIME = /^application\/(vnd\..*\+)?json$/;
+
+/**
+ * A notebook's JSON as nbformat writes it (indent 1, keys as read, a final newline), except that JSON
+ * payloads of outputs (vega-lite specs) take one line each: a 2,000-point spec pretty-printed one value
+ * per line costs three times the bytes. Jupyter reads it the same; saving from Jupyter re-indents it.
+ */
+export function compactNotebookJson(text: string): string {
+  const nb = JSON.parse(text) as { cells?: { outputs?: { data?: Record<string, unknown> }[] }[] };
+  const payloads: string[] = [];
+  for (const cell of nb.cells ?? []) {
+    for (const out of cell.outputs ?? []) {
+      for (const [mime, value] of Object.entries(out.data ?? {})) {
+        if (COMPACT_MIME.test(mime) && typeof value === 'object' && value !== null) {
+          out.data![mime] = `\u0000compact${payloads.length}\u0000`;
+          payloads.push(JSON.stringify(value));
+        }
+      }
+    }
+  }
+  return JSON.stringify(nb, null, 1).replace(/"\\u0000compact(\d+)\\u0000"/g, (_, i) => payloads[Number(i)]) + '\n';
+}

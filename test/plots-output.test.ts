@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { after, before, test } from 'node:test';
 import {
-  NOTEBOOK_SCALE, VEGALITE_MIME, drawFrames, encodeGif, figureBundle, figureFrames, imageGrid, interpolation, klSurface, latentScatter, show, showFigure, tileFrames, writeGif,
+  MAX_SPEC_ROWS, NOTEBOOK_SCALE, VEGALITE_MIME, latentPoints, thinSpec, drawFrames, encodeGif, figureBundle, figureFrames, imageGrid, interpolation, klSurface, latentScatter, show, showFigure, tileFrames, writeGif,
 } from '../src/plots';
+import { compactPng, QUANTIZE_ABOVE_BYTES } from '../src/plots/png';
 
 let dir: string;
 before(async () => {
@@ -77,6 +78,21 @@ test('figureBundle: vega-lite spec object + base64 PNG + text/plain (charts); PN
   assert.deepEqual(Object.keys(image.data).sort(), ['image/png', 'text/plain']);
 });
 
+test('a notebook spec keeps at most MAX_SPEC_ROWS rows per dataset, evenly spaced, and says so; the PNG keeps every point', async () => {
+  const points = Array.from({ length: 5000 }, (_, i) => [i, -i]);
+  const fig = latentPoints(points, points.map((_, i) => i % 10), [[1, 1], [2, 2]], { title: 'muitos pontos' });
+  const { data } = await figureBundle(fig);
+  const spec = data[VEGALITE_MIME] as { title: { text: string; subtitle: string[] }; layer: { data: { values: { x: number }[] } }[] };
+  assert.equal(spec.layer[0].data.values.length, MAX_SPEC_ROWS);
+  assert.equal(spec.layer[0].data.values[0].x, 0);
+  assert.equal(spec.layer[0].data.values[MAX_SPEC_ROWS - 1].x, 4999);
+  assert.equal(spec.layer[1].data.values.length, 2, 'small layers are kept whole');
+  assert.equal(spec.title.text, 'muitos pontos');
+  assert.deepEqual(spec.title.subtitle, ['+ = 2 pontos marcados', 'interativo: 2.000 dos 5.000 pontos (a imagem mostra todos)']);
+  assert.equal((fig.spec as unknown as { layer: { data: { values: unknown[] } }[] }).layer[0].data.values.length, 5000, 'the figure itself is not changed');
+  assert.deepEqual(thinSpec({ data: { values: [1, 2, 3] } }).thinned, null);
+});
+
 test('outside a notebook show does nothing; console.log prints one line', async () => {
   const fig = latentScatter([[0, 0]]);
   assert.equal(await showFigure(fig), false);
@@ -107,4 +123,19 @@ test('writeGif: GIF89a with one image per frame; drawFrames, tileFrames, figureF
   const charts = await figureFrames([latentScatter([[0, 0]]), latentScatter([[0, 0]], undefined, { width: 300 })]);
   assert.deepEqual([charts[1].width, charts[1].height], [charts[0].width, charts[0].height]);
   assert.throws(() => encodeGif([frames[0], rgba]), /40×30; o quadro 1 tem 2×2/);
+});
+
+test('compactPng: a large chart becomes an indexed PNG of the same size in fewer bytes; a small one stays lossless', async () => {
+  const points = Array.from({ length: 5000 }, (_, i) => [Math.sin(i) * 3 + Math.cos(i * 7), Math.cos(i * 1.3) * 3]);
+  const big = await latentScatter(points, points.map((_, i) => i % 10), { width: 620, height: 520 }).toCanvas(NOTEBOOK_SCALE);
+  const lossless = big.toBuffer('image/png');
+  const small = compactPng(big);
+  assert.ok(lossless.length > QUANTIZE_ABOVE_BYTES, `a large chart (${lossless.length} bytes)`);
+  assert.ok(isPng(small));
+  assert.ok(small.length < lossless.length * 0.6, `${small.length} vs ${lossless.length} bytes`);
+  assert.equal(small.readUInt32BE(16), big.width);
+  assert.equal(small.readUInt32BE(20), big.height);
+  assert.equal(small[25], 3, 'colour type 3: indexed');
+  const tiny = await imageGrid([new Float32Array(784)]).toCanvas(1);
+  assert.deepEqual(compactPng(tiny), tiny.toBuffer('image/png'));
 });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { flag, parseFlags, usageLines, UsageError } from './flags';
 import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
-import { findJupyterPython } from '../jupyter';
+import { compactNotebookJson, findJupyterPython } from '../jupyter';
 
 interface NotebookJson {
   cells: { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }[] }[];
@@ -68,7 +68,7 @@ export async function runNotebook(file: string, options: { outDir: string; pytho
     const html = path.join(options.outDir, `${base}.html`);
     const missing = unembeddedImages(await fs.readFile(html, 'utf8'));
     if (missing.length) throw new VaeError(`${html}: figuras não embutidas (arquivo ausente?): ${missing.join(', ')}`);
-    if (options.inPlace) await fs.copyFile(executed, file);
+    if (options.inPlace) await fs.writeFile(file, compactNotebookJson(await fs.readFile(executed, 'utf8')));
     return { html, figures, seconds: (Date.now() - start) / 1000 };
   } finally {
     await fs.rm(executed, { force: true });
