@@ -22,7 +22,7 @@ import { latentDistributions, type EllipseRow } from './plots/latent-distributio
 import { latentScatter, type ScatterRow } from './plots/latent-scatter';
 import { normalDensity1d, normalDensity2d, type HeatmapRow } from './plots/normal-density';
 import { samplingFrames } from './plots/sampling-animation';
-import { formatPt } from './plots/format-pt';
+import { formatPt } from './text';
 import { listCheckpoints } from './train/checkpoint';
 
 /** The saved runs behind the figures (the commands that produce them are in the README). */

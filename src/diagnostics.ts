@@ -4,7 +4,7 @@
  * against the test set. Plain numbers in, plain numbers out: the notebooks print and plot them.
  */
 import { DataError, ShapeError } from './errors';
-import { formatPt } from './plots/format-pt';
+import { formatPt } from './text';
 import { toLabels, toPoints, type LabelsLike, type PointsLike } from './plots/inputs';
 import type { LogRow } from './plots/loss-curves';
 

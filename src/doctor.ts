@@ -17,7 +17,7 @@ import { DATASETS, checkDigest, findProjectRoot, locateFile, resolveDataDir } fr
 import { decompress } from './data/idx';
 import { fileList, type DatasetSpec } from './data/spec';
 import { JUPYTER_PYTHON_PROBE, jupyterPythonCandidates } from './jupyter';
-import { formatPt } from './plots/format-pt';
+import { formatPt } from './text';
 
 /** ok: ready; aviso: works, but something optional is missing or worth knowing; falta: a required piece is missing. */
 export type CheckStatus = 'ok' | 'aviso' | 'falta';

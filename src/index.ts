@@ -59,6 +59,7 @@ export {
   type CheckpointInfo,
 } from './train';
 export { formatDuration } from './progress';
+export { formatPt, formatPtSignificant } from './text';
 
 // Figures: one chart per function, `await fig.show()` / `await fig.save(file)`.
 export {
@@ -89,8 +90,6 @@ export {
   imageFiles,
   writeGif,
   LiveLossChart,
-  formatPt,
-  formatPtSignificant,
   formatPoint,
   linspace,
   normPdf,

@@ -62,7 +62,7 @@ test('ProgressCallback: one Keras-like summary line per epoch, and a note when i
   cb.onBatchEnd(batchLogs(1, 0), ctx);
   cb.onEpochEnd(epochLogs(1), ctx);
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^Época 1\/3 - .* \(16 imagens\/s\) - loss: 50\.0000 - vae_r_loss: 45\.0000 - vae_kl_loss: 5\.0000$/);
+  assert.match(lines[0], /^Época 1\/3 - .* \(16 imagens\/s\) - loss: 50,0000 - vae_r_loss: 45,0000 - vae_kl_loss: 5,0000$/);
   cb.onTrainEnd({ history: [epochLogs(1)], stopReason: 'interrupted', lastEpoch: 1 });
   assert.match(lines[1], /Treino interrompido: 1 época\(s\) completa\(s\)/);
   const silent: string[] = [];

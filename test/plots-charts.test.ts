@@ -75,12 +75,12 @@ test('pSpaceScatter maps each coordinate through Φ into [0, 1]²', async () => 
   await checkRenders(fig, ['Φ(z[0])', 'Φ(z[1])', 'dígito']);
 });
 
-test('normalDensity1d: one curve per (μ, σ), legend "μ=…, σ=…"', async () => {
+test('normalDensity1d: one curve per (μ, σ), legend "μ = …, σ = …" in pt-BR', async () => {
   const fig = normalDensity1d([{ mu: 0, sigma: 1 }, { mu: 1, sigma: 0.5 }], { samples: 101, xRange: [-4, 4] });
   assert.equal(fig.data.length, 202);
-  const peak = fig.data.find((r) => r.series === 'μ=0, σ=1' && r.x === 0);
+  const peak = fig.data.find((r) => r.series === 'μ = 0, σ = 1' && r.x === 0);
   assert.ok(peak && Math.abs(peak.density - 0.398942) < 1e-6);
-  await checkRenders(fig, ['μ=0, σ=1', 'μ=1, σ=0.5', 'densidade p(x)', 'distribuição']);
+  await checkRenders(fig, ['μ = 0, σ = 1', 'μ = 1, σ = 0,5', 'densidade p(x)', 'distribuição']);
 });
 
 test('normalDensity2d: resolution² cells of the product density', async () => {

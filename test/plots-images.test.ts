@@ -101,7 +101,7 @@ test('interpolation has `steps` frames from zA (t = 0) to zB (t = 1)', async () 
   assert.deepEqual(fig.data.map((t) => t.t), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(fig.data[0].z, [-1, 0]);
   assert.deepEqual(fig.data[5].z, [1, 2]);
-  assert.equal(fig.data[5].caption, 't=1.00');
+  assert.equal(fig.data[5].caption, 't = 1,00');
   assert.ok(fig.data.every((t) => t.row === 0));
   await checkRenders(fig);
   assert.throws(() => interpolation(decoder, [0, 0], [0, 0, 0]), /mesmo tamanho/);

@@ -9,7 +9,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../errors';
-import { formatPt } from '../plots/format-pt';
+import { formatPt } from '../text';
 
 /** A bad command line (exit code 2). */
 export class UsageError extends ConfigError {}

@@ -13,7 +13,7 @@ import { ConfigError } from '../errors';
 import { claimNextRunFolder, runPaths } from '../io/run-folder';
 import { createModel } from '../model/factory';
 import { MNIST_VAE_OPTIONS } from '../model/options';
-import { formatPt } from '../plots/format-pt';
+import { formatPt } from '../text';
 import { findLatestCheckpoint } from '../train/checkpoint';
 import type { TrainResult } from '../train/types';
 

@@ -1,7 +1,7 @@
 /** Decodes a regular grid of the 2-D latent space: the book's map of generated digits (notebook 03_05). */
 import { tileGrid, type ImageGridOptions, type Tile } from './image-grid';
 import type { CanvasFigure } from './figure';
-import { decode, formatNumber, type Decoder } from './inputs';
+import { decode, formatNumber, formatRange, type Decoder } from './inputs';
 import { linspace, normPpf } from './stats';
 
 /** Options of `generatedGrid` (plus all of `imageGrid`'s). */
@@ -39,5 +39,5 @@ export function generatedGrid(decoder: Decoder, opts: GeneratedGridOptions = {})
     scale: 1, gap: 0, border: false,
     ...(axisLabels ? { colLabels: xs.map(fmt), rowLabels: ys.map(fmt), xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]` } : {}),
     ...opts, cols: n,
-  }, `Grade de ${n}×${n} imagens decodificadas de z[${dims[0]}], z[${dims[1]}] em ${ppf ? 'norm.ppf(linspace(0.01, 0.99))' : `[${range[0]}, ${range[1]}]`}`);
+  }, `Grade de ${n}×${n} imagens decodificadas de z[${dims[0]}], z[${dims[1]}] em ${ppf ? 'quantis de 0,01 a 0,99 da normal (norm.ppf)' : formatRange(range, 1)}`);
 }

@@ -1,5 +1,6 @@
 /** Histogram of one latent dimension against the N(0, 1) density: is q(z) close to the prior? */
 import { ChartFigure } from './figure';
+import { formatPt } from '../text';
 import type { ChartOptions } from './normal-density';
 import { formatNumber, toVector, type VectorLike } from './inputs';
 import { linspace, normPdf } from './stats';
@@ -39,7 +40,7 @@ export function histogramVsNormal(values: VectorLike, opts: HistogramVsNormalOpt
   const x = { type: 'quantitative', title: xTitle, scale: { domain: [lo, hi], nice: false } };
   return new ChartFigure({
     width, height,
-    title: { text: title, subtitle: `${v.length} valores, média = ${formatNumber(mean, 3)}, desvio padrão = ${formatNumber(std, 3)}` },
+    title: { text: title, subtitle: `${formatPt(v.length)} valores, média = ${formatNumber(mean, 3)}, desvio padrão = ${formatNumber(std, 3)}` },
     layer: [
       {
         data: { values: rows }, mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
@@ -54,5 +55,5 @@ export function histogramVsNormal(values: VectorLike, opts: HistogramVsNormalOpt
         encoding: { x: { ...x, field: 'x' }, y: { field: 'density', type: 'quantitative' }, color: { ...color, datum: 'N(0, 1)' } },
       },
     ],
-  }, rows, `Histograma de ${v.length} valores de ${xTitle} (média ${formatNumber(mean, 3)}, desvio ${formatNumber(std, 3)}) contra N(0, 1)`);
+  }, rows, `Histograma de ${formatPt(v.length)} valores de ${xTitle} (média ${formatNumber(mean, 3)}, desvio ${formatNumber(std, 3)}) contra N(0, 1)`);
 }

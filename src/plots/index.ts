@@ -22,5 +22,4 @@ export * from './sampling-animation';
 export * from './live-loss';
 export * from './image-files';
 export * from './training-samples';
-export * from './format-pt';
 export * from './latent-points';

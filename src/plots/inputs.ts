@@ -1,5 +1,6 @@
 /** Turns what users pass (tensors or plain arrays) into plain arrays the plots draw. */
 import * as tf from '@tensorflow/tfjs';
+import { formatPt } from '../text';
 import { ShapeError, formatShape } from '../errors';
 
 /** Points in the latent space: a [N, D] tensor or N arrays of D numbers. */
@@ -88,18 +89,22 @@ export function decode(decoder: Decoder, z: number[][]): Images {
   }
 }
 
-/** "1 ponto", "3 pontos": a count with the right Portuguese form. */
+/** "1 ponto", "5.000 pontos": a count with the right Portuguese form. */
 export function countOf(n: number, singular: string, plural: string): string {
-  return `${n} ${n === 1 ? singular : plural}`;
+  return `${formatPt(n)} ${n === 1 ? singular : plural}`;
 }
 
-/** `v.toFixed(digits)` without a "-0.00" for tiny negatives. */
+/** A number for a caption: pt-BR, `digits` decimals ("0,50"), no "-0,00" for tiny negatives. */
 export function formatNumber(v: number, digits = 2): string {
-  const s = v.toFixed(digits);
-  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
+  return formatPt(v, digits);
 }
 
-/** "(0.12, -1.30)": a point formatted for a caption. */
+/** "(0,12; -1,30)": a point formatted for a caption (pt-BR: decimal comma, so the coordinates are separated by semicolons). */
 export function formatPoint(z: ArrayLike<number>, digits = 2): string {
-  return `(${Array.from(z, (v) => formatNumber(v, digits)).join(', ')})`;
+  return `(${Array.from(z, (v) => formatNumber(v, digits)).join('; ')})`;
+}
+
+/** "[-3; 3]": an interval for a caption. */
+export function formatRange(range: readonly number[], digits = 0): string {
+  return `[${range.map((v) => formatPt(v, digits)).join('; ')}]`;
 }

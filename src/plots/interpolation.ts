@@ -1,7 +1,7 @@
 /** The morph strip: decodes points on the segment from zA to zB (notebook 03_05's interpolation). */
 import { tileGrid, type ImageGridOptions, type Tile } from './image-grid';
 import type { CanvasFigure } from './figure';
-import { decode, formatPoint, toVector, type Decoder, type VectorLike } from './inputs';
+import { decode, formatNumber, formatPoint, toVector, type Decoder, type VectorLike } from './inputs';
 import { linspace } from './stats';
 import { ShapeError } from '../errors';
 
@@ -18,6 +18,6 @@ export function interpolation(
   const ts = linspace(0, 1, steps);
   const zs = ts.map((t) => a.map((ai, k) => (1 - t) * ai + t * b[k]));
   return tileGrid(decode(decoder, zs), (i) => ({ t: ts[i], z: zs[i] }), {
-    title: 'Interpolação no espaço latente', captions: ts.map((t) => `t=${t.toFixed(2)}`), ...opts, cols: steps,
+    title: 'Interpolação no espaço latente', captions: ts.map((t) => `t = ${formatNumber(t, 2)}`), ...opts, cols: steps,
   }, `Interpolação em ${steps} passos de z_A = ${formatPoint(a)} até z_B = ${formatPoint(b)}`);
 }

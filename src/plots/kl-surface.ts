@@ -1,5 +1,6 @@
 /** KL(N(μ, σ²) ‖ N(0, 1)) over μ and σ: why the latent loss pulls every q(z|x) towards the prior. */
 import type { ChartFigure } from './figure';
+import { formatRange } from './inputs';
 import { heatmap, type ChartOptions, type HeatmapRow } from './normal-density';
 import { klNormal, linspace } from './stats';
 
@@ -27,5 +28,5 @@ export function klSurface(
   return heatmap(rows, {
     width, height, title, xTitle: 'μ', yTitle: 'σ', colorTitle: 'KL', scheme: 'viridis', layers: [minimum],
     step: [(muRange[1] - muRange[0]) / (n - 1), (sigmaRange[1] - sigmaRange[0]) / (n - 1)],
-  }, `Superfície KL sobre μ ∈ [${muRange.join(', ')}] e σ ∈ [${sigmaRange.join(', ')}]; mínimo 0 em μ = 0, σ = 1`);
+  }, `Superfície KL sobre μ ∈ ${formatRange(muRange, 1)} e σ ∈ ${formatRange(sigmaRange, 1)}; mínimo 0 em μ = 0, σ = 1`);
 }

@@ -3,6 +3,7 @@
  * the ellipse μ ± σ per axis, over the faded cloud of other encodings.
  */
 import { ChartFigure } from './figure';
+import { formatPt } from '../text';
 import { toLabels, toPoints, type LabelsLike, type PointsLike } from './inputs';
 import { ShapeError } from '../errors';
 
@@ -57,8 +58,8 @@ export function latentDistributions(
   );
   const { width = 520, height = 420, title = 'Cada imagem vira uma distribuição N(μ, σ²)' } = opts;
   return new ChartFigure(
-    { width, height, title: { text: title, subtitle: `+ = μ; elipse = μ ± ${k}σ` }, layer: layers },
+    { width, height, title: { text: title, subtitle: `+ = μ; elipse = μ ± ${formatPt(k, Number.isInteger(k) ? 0 : 1)}σ` }, layer: layers },
     rows,
-    `${m.length} imagens codificadas como N(μ, σ²): centro μ e elipse μ ± ${k}σ`,
+    `${formatPt(m.length)} imagens codificadas como N(μ, σ²): centro μ e elipse μ ± ${formatPt(k, Number.isInteger(k) ? 0 : 1)}σ`,
   );
 }

@@ -1,5 +1,6 @@
 /** The latent space as a scatter plot coloured by digit (notebook 03's "latent space" figure). */
 import { ChartFigure } from './figure';
+import { formatPt } from '../text';
 import { countOf, toLabels, toPoints, type LabelsLike, type PointsLike } from './inputs';
 import { ShapeError } from '../errors';
 
@@ -81,7 +82,7 @@ export function scatterChart(
     });
   }
   const marks = opts.pointsLabel ?? 'pontos da grade';
-  const title = { text: opts.title ?? '', ...(grid ? { subtitle: `+ = ${grid.length} ${marks}` } : {}) };
+  const title = { text: opts.title ?? '', ...(grid ? { subtitle: `+ = ${formatPt(grid.length)} ${marks}` } : {}) };
   return new ChartFigure({ width, height, title, layer: layers }, rows,
-    `Dispersão de ${countOf(n, 'ponto', 'pontos')} (${xTitle}, ${yTitle})${labs ? `, cor = ${legendTitle}` : ''}${grid ? `; + = ${grid.length} ${marks}` : ''}`);
+    `Dispersão de ${countOf(n, 'ponto', 'pontos')} (${xTitle}, ${yTitle})${labs ? `, cor = ${legendTitle}` : ''}${grid ? `; + = ${formatPt(grid.length)} ${marks}` : ''}`);
 }

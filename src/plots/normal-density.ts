@@ -1,5 +1,6 @@
 /** Normal densities: 1-D curves and a 2-D diagonal Gaussian as a heatmap (notebook 03's "what is a normal"). */
 import { ChartFigure } from './figure';
+import { formatPtSignificant } from '../text';
 import { linspace, normPdf } from './stats';
 
 /** Options shared by small charts. */
@@ -32,7 +33,7 @@ export interface DensityRow {
 export function normalDensity1d(params: { mu: number; sigma: number }[], opts: NormalDensity1dOptions = {}): ChartFigure<DensityRow> {
   const { samples = 200, width = 480, height = 320, title = 'Densidade da distribuição normal' } = opts;
   const [lo, hi] = opts.xRange ?? [Math.min(...params.map((p) => p.mu - 4 * p.sigma)), Math.max(...params.map((p) => p.mu + 4 * p.sigma))];
-  const names = params.map(({ mu, sigma }) => `μ=${mu}, σ=${sigma}`);
+  const names = params.map(({ mu, sigma }) => `μ = ${formatPtSignificant(mu, 3)}, σ = ${formatPtSignificant(sigma, 3)}`);
   const rows = params.flatMap(({ mu, sigma }, k) => linspace(lo, hi, samples).map((x) => ({ x, density: normPdf(x, mu, sigma), series: names[k] })));
   return new ChartFigure({
     width, height, title, data: { values: rows },
@@ -69,9 +70,10 @@ export function normalDensity2d(p: { mu: [number, number]; sigma: [number, numbe
   const rows = linspace(ry[0], ry[1], n).flatMap((y) => linspace(rx[0], rx[1], n).map((x) => ({
     x, y, value: normPdf(x, p.mu[0], p.sigma[0]) * normPdf(y, p.mu[1], p.sigma[1]),
   })));
-  const title = opts.title ?? `Densidade de N(μ, σ²) com μ = (${p.mu.join(', ')}), σ = (${p.sigma.join(', ')})`;
+  const pair = (v: number[]) => `(${v.map((x) => formatPtSignificant(x, 3)).join('; ')})`;
+  const title = opts.title ?? `Densidade de N(μ, σ²) com μ = ${pair(p.mu)}, σ = ${pair(p.sigma)}`;
   return heatmap(rows, { width, height, title, xTitle: 'z[0]', yTitle: 'z[1]', colorTitle: 'densidade', scheme: 'blues', step: [(rx[1] - rx[0]) / (n - 1), (ry[1] - ry[0]) / (n - 1)] },
-    `Densidade normal 2-D, μ = (${p.mu.join(', ')}), σ = (${p.sigma.join(', ')})`);
+    `Densidade normal 2-D, μ = ${pair(p.mu)}, σ = ${pair(p.sigma)}`);
 }
 
 /** A rect heatmap over a regular grid (cell centres in rows); shared by normalDensity2d and klSurface. */

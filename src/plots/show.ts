@@ -4,7 +4,7 @@
  */
 import { displayBundle, inNotebook, type MimeBundle, type UpdatableDisplay } from '../notebook';
 import type { Figure } from './figure';
-import { formatPt } from './format-pt';
+import { formatPt } from '../text';
 import { compactPng } from './png';
 
 /** MIME type JupyterLab renders interactively with vega-embed. */

@@ -24,6 +24,8 @@ export const VEGA_CONFIG: Config = {
   legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', symbolSize: 80 },
   view: { stroke: '#cccccc' },
   range: { category: PALETTE },
+  // pt-BR numbers on axes, legends and tooltips: 0,5 and 1.000 (d3-format locale).
+  locale: { number: { decimal: ',', thousands: '.', grouping: [3], currency: ['R$\u00a0', ''] } },
 };
 
 /** Default chart size (the whole image, in CSS pixels, legend and axes included). */

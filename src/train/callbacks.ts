@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { TrainingError } from '../errors';
+import { formatPt } from '../text';
 import { writeFileAtomic } from '../io/files';
 import { saveGreyImage } from '../io/images';
 import { createProgressBar, formatDuration, type ProgressBar } from '../progress';
@@ -14,9 +15,9 @@ import { epochFolderName, writeCheckpoint, type CheckpointInfo } from './checkpo
 import { Rng, hashSeed } from './rng';
 import type { BatchLogs, Callback, EpochLogs, TrainContext, TrainResult } from './types';
 
-const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(1) : v.toFixed(4));
+const fmt = (v: number) => (Number.isFinite(v) ? formatPt(v, Math.abs(v) >= 1000 ? 1 : 4) : String(v));
 
-/** "loss: 58.8312 - vae_r_loss: 54.1 - ..." like Keras. */
+/** "loss: 58,8312 - vae_r_loss: 54,1000 - ..." like Keras, with pt-BR numbers. */
 export function formatMetrics(metrics: Record<string, number>): string {
   return Object.entries(metrics)
     .map(([k, v]) => `${k}: ${fmt(v)}`)
