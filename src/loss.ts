@@ -55,6 +55,20 @@ export function vaeLoss(
   });
 }
 
+/**
+ * The binary cross-entropy reconstruction term that keras.io's VAE example and the book's 2nd edition
+ * use instead of r_loss_factor · MSE: per image, the sum over pixels of
+ *   −[x log x̂ + (1 − x) log(1 − x̂)]       (x̂ clipped to [ε, 1 − ε], ε = 1e-7, as Keras does),
+ * i.e. −log p(x | z) for a decoder that gives each pixel a Bernoulli probability x̂.
+ */
+export function binaryCrossEntropyPerImage(x: tf.Tensor, xHat: tf.Tensor, epsilon = 1e-7): tf.Tensor1D {
+  return tf.tidy(() => {
+    const p = xHat.clipByValue(epsilon, 1 - epsilon);
+    const perPixel = x.mul(p.log()).add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log())).neg();
+    return perPixel.sum(x.shape.map((_, i) => i).slice(1)) as tf.Tensor1D;
+  });
+}
+
 /** The plain autoencoder's loss (GDL models/AE.py): batch mean of the per-image MSE. */
 export function autoencoderLoss(x: tf.Tensor, xHat: tf.Tensor): tf.Scalar {
   return tf.tidy(() => reconstructionError(x, xHat).mean() as tf.Scalar);

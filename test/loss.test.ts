@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { klDivergence, reconstructionError, vaeLoss } from '../src';
+import { binaryCrossEntropyPerImage, klDivergence, reconstructionError, vaeLoss } from '../src';
 import { testBackend } from './helpers';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
@@ -35,4 +35,14 @@ test('KL divergence is zero only for N(0, 1) and positive otherwise', async () =
   close(kl[0], 0);
   assert.ok(kl[1] > 0 && kl[2] > 0);
   close(kl[1], 0.125); // ½ μ²
+});
+
+test('binaryCrossEntropyPerImage: Σ −[x log x̂ + (1 − x) log(1 − x̂)] per image, clipped like Keras', async () => {
+  await testBackend();
+  const x = tf.tensor4d([0, 1, 0.5, 1], [2, 2, 1, 1]);
+  const xHat = tf.tensor4d([0.5, 0.5, 0.5, 1], [2, 2, 1, 1]);
+  const bce = binaryCrossEntropyPerImage(x, xHat).arraySync();
+  close(bce[0], 2 * Math.log(2)); // two pixels at p = 0.5
+  close(bce[1], Math.log(2) - Math.log(1 - 1e-7), 1e-4); // x = 0.5 at 0.5, and x = 1 at 1 (clipped to 1 − 1e-7)
+  assert.ok(Number.isFinite(binaryCrossEntropyPerImage(tf.zeros([1, 2, 2, 1]), tf.ones([1, 2, 2, 1])).arraySync()[0]), 'finite at x̂ = 1');
 });
