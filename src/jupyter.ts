@@ -45,3 +45,17 @@ export function compactNotebookJson(text: string): string {
   }
   return JSON.stringify(nb, null, 1).replace(/"\\u0000compact(\d+)\\u0000"/g, (_, i) => payloads[Number(i)]) + '\n';
 }
+
+/**
+ * Numbers the code cells In [1], In [2]… in order, as a Jupyter front end shows them after "Run all".
+ * nbconvert takes the count from the kernel's broadcast messages, which tslab does not send, so an
+ * executed notebook would otherwise show empty prompts. Empty cells are skipped, as nbclient does.
+ */
+export function numberExecutedCells(nb: { cells: { cell_type: string; source: string | string[]; execution_count?: number | null }[] }): void {
+  let count = 0;
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== 'code') continue;
+    const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+    cell.execution_count = source.trim() === '' ? null : ++count;
+  }
+}

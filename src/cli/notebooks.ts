@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { flag, parseFlags, usageLines, UsageError } from './flags';
 import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
-import { compactNotebookJson, findJupyterPython } from '../jupyter';
+import { compactNotebookJson, findJupyterPython, numberExecutedCells } from '../jupyter';
 
 interface NotebookJson {
-  cells: { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }[] }[];
+  cells: { cell_type: string; source: string | string[]; execution_count?: number | null; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }[] }[];
 }
 
 /** What an executed notebook shows: error outputs and the number of figures. */
@@ -56,6 +56,8 @@ export async function runNotebook(file: string, options: { outDir: string; pytho
       throw new VaeError(`${file}: a execução falhou (nbconvert saiu com ${run.status}).\n${tail}`);
     }
     const nb = JSON.parse(await fs.readFile(executed, 'utf8')) as NotebookJson;
+    numberExecutedCells(nb);
+    await fs.writeFile(executed, JSON.stringify(nb));
     const { errors, figures } = inspectNotebook(nb);
     if (errors.length) throw new VaeError(`${file}: saídas com erro:\n  ${errors.join('\n  ')}`);
     if (figures === 0) throw new VaeError(`${file}: nenhuma figura nas saídas.`);
