@@ -23,7 +23,7 @@ test('compactNotebookJson: nbformat layout, vega-lite specs on one line, the sam
   const compact = compactNotebookJson(text);
   assert.deepEqual(JSON.parse(compact), nb);
   assert.ok(compact.includes(`"application/vnd.vegalite.v5+json": ${JSON.stringify(spec)}`));
-  assert.ok(compact.includes('\n    "image/png": "AAAA",\n'), 'the rest keeps nbformat\'s indent of 1');
+  assert.ok(compact.includes('\n      "image/png": "AAAA",\n'), 'the rest keeps nbformat\'s indent of 1');
   assert.ok(compact.length < text.length);
   assert.ok(compact.endsWith('}\n'));
 });
