@@ -14,46 +14,12 @@ import { MODEL_JSON, WEIGHTS_BIN, weightBytes } from '../io/model-files';
 import { Autoencoder, readParams, VariationalAutoencoder } from '../model';
 import { toLabels, type LabelsLike } from '../plots';
 import { findLatestCheckpoint } from '../train/checkpoint';
+import { EXPORT_FORMAT, LATENT_FORMAT, type ExportManifest, type LatentFile } from './types';
+
+export { EXPORT_FORMAT, LATENT_FORMAT, type ExportManifest, type LatentFile } from './types';
 
 /** A model the explorer can show: the VAE or the plain autoencoder. */
 export type ExplorableModel = VariationalAutoencoder | Autoencoder;
-
-/** Format tags, so a reader knows what it holds. */
-export const LATENT_FORMAT = 'vae-didatico/latent@1';
-export const EXPORT_FORMAT = 'vae-didatico/export@1';
-
-/** `latent.json`: μ (VAE) or z (AE) of the first `n` test images, rounded, with their labels. */
-export interface LatentFile {
-  format: typeof LATENT_FORMAT;
-  /** Where the points come from, e.g. "MNIST, conjunto de teste". */
-  source: string;
-  n: number;
-  zDim: number;
-  /** Decimals kept in `points`. */
-  decimals: number;
-  /** One [z0, z1, ...] per image: μ for the VAE, z for the AE. */
-  points: number[][];
-  labels: (number | string)[];
-}
-
-/** `manifest.json`: which run, which epoch and loss, the latent size, the kind and the backends. */
-export interface ExportManifest {
-  format: typeof EXPORT_FORMAT;
-  /** The run folder as given (null for a model passed in memory). */
-  run: string | null;
-  kind: 'vae' | 'ae';
-  zDim: number;
-  inputDim: [number, number, number];
-  /** Epoch of the exported weights and its training loss (null when unknown: a model in memory). */
-  epoch: number | null;
-  loss: number | null;
-  /** Backend the run was trained on (params.json) and the one that computed latent.json. */
-  backend: { training: string | null; export: string };
-  /** What each output of the encoder is. */
-  encoderOutputs: string[];
-  tfjs: string;
-  createdAt: string;
-}
 
 /** Everything the explorer page needs, in memory. */
 export interface ExplorerArtifacts {
