@@ -13,3 +13,4 @@ export * from './diagnostics';
 export * from './io/files';
 export * from './io/images';
 export * from './io/model-files';
+export * from './explorer';

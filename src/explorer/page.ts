@@ -49,7 +49,9 @@ export function pageConfig(artifacts: ExplorerArtifacts, options: PageOptions = 
   const gridSize = options.gridSize ?? 15;
   if (!(Number.isInteger(steps) && steps >= 2)) throw new ConfigError(`steps deve ser um inteiro ≥ 2; recebido ${JSON.stringify(steps)}.`);
   if (!(Number.isInteger(gridSize) && gridSize >= 2 && gridSize <= 40)) throw new ConfigError(`gridSize deve ser um inteiro entre 2 e 40; recebido ${JSON.stringify(gridSize)}.`);
-  if (artifacts.manifest.zDim !== 2) throw new ConfigError(`O explorador desenha um plano: precisa de zDim 2; o modelo tem zDim ${artifacts.manifest.zDim}.`);
+  const { zDim, inputDim } = artifacts.manifest;
+  if (zDim !== 2) throw new ConfigError(`O explorador desenha um plano: precisa de zDim 2; o modelo tem zDim ${zDim}.`);
+  if (inputDim.join('×') !== '28×28×1') throw new ConfigError(`O explorador mostra imagens 28×28×1 (MNIST); o modelo recebe ${inputDim.join('×')}.`);
   return {
     encoder: urls ? { url: urls.encoder } : inlineModel(artifacts.encoder),
     decoder: urls ? { url: urls.decoder } : inlineModel(artifacts.decoder),

@@ -56,3 +56,12 @@ export class LatestOnly<T> {
     }
   }
 }
+
+/** Keeps a drag's events on `target` even when the pointer leaves it (not possible for synthetic events). */
+export function capture(target: Element, e: PointerEvent): void {
+  try {
+    target.setPointerCapture(e.pointerId);
+  } catch {
+    // an untrusted (scripted) event has no active pointer to capture
+  }
+}

@@ -8,7 +8,7 @@
 import { formatPt } from '../../plots/format-pt';
 import { PALETTE } from '../../plots/theme';
 import type { PageConfig } from '../types';
-import { digitCanvas, drawDigit, el, LatestOnly } from './dom';
+import { capture, digitCanvas, drawDigit, el, LatestOnly } from './dom';
 import { BACKEND_NOTES, chooseBackend, loadModel, Models, tfjsVersion } from './models';
 import { DrawPad } from './pad';
 import { LatentPlane } from './plane';
@@ -145,7 +145,7 @@ function build(root: HTMLElement, config: PageConfig, models: Models, backend: s
   });
   plane.canvas.addEventListener('pointerdown', (e) => {
     down = at(e);
-    plane.canvas.setPointerCapture(e.pointerId);
+    capture(plane.canvas, e);
     const z = plane.fromPixel(...down);
     if (z) decodeOne.push({ z }); // a touch decodes where the finger lands
   });
@@ -198,7 +198,7 @@ function build(root: HTMLElement, config: PageConfig, models: Models, backend: s
   root.append(
     el('div', { class: 'vx-title' }, [config.title]),
     el('div', { class: 'vx-help' }, [
-      `${vae ? 'VAE' : 'Autoencoder comum'}${manifest.run ? ` de ${manifest.run}` : ''}${epoch}. ` +
+      `${vae ? 'VAE' : 'Autoencoder comum'}${manifest.run ? ` de ${manifest.run.split(/[\\/]/).filter(Boolean).slice(-3).join('/')}` : ''}${epoch}. ` +
       `Os pontos são ${vae ? 'os μ' : 'os z'} de ${formatPt(latent.n)} imagens (${latent.source}). Passe o mouse ` +
       '(ou arraste o dedo) sobre o plano para decodificar o ponto; clique em dois pontos para interpolar.']),
     el('div', { class: 'vx-row' }, [

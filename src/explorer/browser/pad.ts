@@ -3,7 +3,7 @@
  * Mouse and touch (pointer events) draw black round strokes on white; `pixels()` gives the image the
  * encoder sees, ink = 1 − red/255 (the MNIST convention: ink high, paper 0).
  */
-import { digitCanvas } from './dom';
+import { capture, digitCanvas } from './dom';
 
 /** Stroke width in image pixels (MNIST strokes are 2 to 3 pixels wide). */
 const LINE_WIDTH = 2.2;
@@ -23,7 +23,7 @@ export class DrawPad {
       return [((e.clientX - r.left) / r.width) * 28, ((e.clientY - r.top) / r.height) * 28];
     };
     this.canvas.addEventListener('pointerdown', (e) => {
-      this.canvas.setPointerCapture(e.pointerId);
+      capture(this.canvas, e);
       this.last = at(e);
       this.stroke(this.last, this.last);
       e.preventDefault();

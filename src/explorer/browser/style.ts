@@ -1,12 +1,12 @@
 /** The page's CSS, scoped under .vx (the explorer also lives inside notebook outputs). */
 export const STYLE = `
-.vx{font-family:"DejaVu Sans",Verdana,sans-serif;font-size:13px;color:#222;max-width:860px;line-height:1.35}
+.vx{font-family:"DejaVu Sans",Verdana,sans-serif;font-size:13px;color:#222;max-width:900px;line-height:1.35}
 .vx-title{font-weight:bold;font-size:15px;margin:4px 0}
 .vx-help,.vx-info,.vx-small{color:#444;margin:4px 0}
 .vx-small{font-size:11px}
 .vx-row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
 .vx-col{display:flex;flex-direction:column;gap:4px}
-.vx-side{width:330px}
+.vx-side{width:360px}
 .vx-h{font-weight:bold;margin-top:8px}
 .vx-tools{display:flex;gap:8px;align-items:center;margin:4px 0}
 .vx-tools button{font:inherit;padding:2px 10px;cursor:pointer}
