@@ -9,7 +9,7 @@ export const STYLE = `
 .vx-side{width:360px}
 .vx-h{font-weight:bold;margin-top:8px}
 .vx-tools{display:flex;gap:8px;align-items:center;margin:4px 0}
-.vx-tools button{font:inherit;padding:2px 10px;cursor:pointer}
+.vx-tools button{font:inherit;padding:2px 10px;cursor:pointer;white-space:nowrap}
 .vx-plane-box{display:grid;grid-template-columns:20px auto;grid-template-rows:auto 18px;align-items:center}
 .vx-plane-box canvas{grid-column:2;grid-row:1;touch-action:none;cursor:crosshair}
 .vx-axis-y{grid-column:1;grid-row:1;writing-mode:vertical-rl;transform:rotate(180deg);text-align:center}
