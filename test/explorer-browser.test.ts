@@ -134,6 +134,7 @@ test('the self-contained --html file: decode, draw, sample, interpolate, p-space
     const root = document.querySelector('[data-role="explorer"]') as HTMLElement;
     const r = plane.getBoundingClientRect();
     const start = Number(root.dataset.decodes);
+    const tensors = root.dataset.tensors;
     const t0 = performance.now();
     let k = 0;
     await new Promise<void>((done) => {
@@ -147,8 +148,9 @@ test('the self-contained --html file: decode, draw, sample, interpolate, p-space
       }, 1000 / 120);
     });
     const seconds = (performance.now() - t0) / 1000;
-    return { decodes: (Number(root.dataset.decodes) - start) / seconds, events: k / seconds };
+    return { decodes: (Number(root.dataset.decodes) - start) / seconds, events: k / seconds, tensors: [tensors, root.dataset.tensors] };
   });
+  assert.equal(rate.tensors[1], rate.tensors[0], 'decoding leaks no tensor');
   console.log(`arrastando: ${rate.decodes.toFixed(1)} decodificações/s (${rate.events.toFixed(0)} eventos/s)`);
   assert.ok(rate.decodes >= 10, `decodes per second while dragging: ${rate.decodes.toFixed(1)}`);
 

@@ -53,8 +53,10 @@ test('the HTML fragment: one root, the bundle once, nothing that closes its <scr
 });
 
 test('explorer(): a full offline document, and show() does nothing outside a notebook', async () => {
+  const tensors = tf.memory().numTensors;
   const e = explorer(path.join(root, 'run', 'ae', '0001_digits'), { n: 50 });
   const page = await e.html();
+  assert.equal(tf.memory().numTensors, tensors, 'exporting a run folder leaves no tensor behind');
   assert.match(page, /^<!DOCTYPE html>/);
   assert.ok(!/\bsrc="https?:/.test(page) && !/\bhref="https?:/.test(page), 'no external script or link');
   assert.equal(await e.show(), undefined);

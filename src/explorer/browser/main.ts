@@ -9,7 +9,7 @@ import { formatPt } from '../../plots/format-pt';
 import { PALETTE } from '../../plots/theme';
 import type { PageConfig } from '../types';
 import { capture, digitCanvas, drawDigit, el, LatestOnly } from './dom';
-import { BACKEND_NOTES, chooseBackend, loadModel, Models, tfjsVersion } from './models';
+import { BACKEND_NOTES, chooseBackend, loadModel, Models, tensorCount, tfjsVersion } from './models';
 import { DrawPad } from './pad';
 import { LatentPlane } from './plane';
 import { STYLE } from './style';
@@ -65,6 +65,7 @@ function build(root: HTMLElement, config: PageConfig, models: Models, backend: s
     drawDigit(decoded, pixels);
     decoded.dataset.z = JSON.stringify(z);
     root.dataset.decodes = String(++decodes);
+    root.dataset.tensors = String(tensorCount());
     decodeTime.textContent = `${pt(ms, 1)} ms`;
     const near = plane.nearest(z);
     coords.textContent = `${note ?? 'z'} = ${point(z)} · dígito de teste mais próximo: ${plane.label(near)}`;

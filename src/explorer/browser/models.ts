@@ -104,3 +104,8 @@ export class Models {
 }
 
 export const tfjsVersion = tf.version_core;
+
+/** Tensors alive in the page (the tests check that decoding leaks none). */
+export function tensorCount(): number {
+  return tf.memory().numTensors;
+}
