@@ -3,13 +3,16 @@
 /**
  * The latent-space explorer in a real browser (issue 9, part 5): Debian's Chromium through
  * playwright-core, every request outside file:, data:, blob: and 127.0.0.1 blocked and counted (0).
- * The self-contained --html file, the page served by `npm run explorer`, and the exported HTML of
- * notebook 05 (with its live vega-lite charts). The page's pixels and μ are compared with the Node
+ * The self-contained --html file, the page served by `npm run explorer`, the committed output of
+ * notebook 05 in the classic Jupyter Notebook, and the exported HTML of notebook 05 (with its live
+ * vega-lite charts). The page's pixels and μ are compared with the Node
  * decoder and encoder on the same inputs. Screenshots go to test-artifacts/.
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -19,6 +22,7 @@ import { main as explorerCli } from '../src/cli/explorer';
 import { findJupyterPython, runNotebook } from '../src/cli/notebooks';
 import { startExplorerServer } from '../src/explorer';
 import { tempDir, testBackend } from './helpers';
+import { freePort, startJupyter } from './jupyter';
 
 const root = path.join(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -267,5 +271,33 @@ test('the exported HTML of notebook 05: the explorer runs offline and vega-lite 
   assert.equal(widths.length, charts + 1, 'one PNG per chart and the explorer fallback');
   assert.ok(widths.every((w) => w > 0), `every fallback PNG renders (${widths.join(', ')})`);
   await noJs.close();
+  assert.deepEqual(outside, [], 'no request left the machine');
+});
+
+test('the classic Jupyter Notebook runs the committed explorer output of notebook 05 once the notebook is trusted', { timeout: 180_000 }, async () => {
+  const python = findJupyterPython();
+  // A copy (git-ignored), signed as trusted, so the saved output's script runs when the notebook opens.
+  const copyName = `zz_explorer_${randomBytes(3).toString('hex')}.ipynb`;
+  const copy = path.join(root, 'notebooks', copyName);
+  copyFileSync(path.join(root, 'notebooks', '05_vae_analise.ipynb'), copy);
+  const server = { process: null as Awaited<ReturnType<typeof startJupyter>> | null };
+  const context = await newContext();
+  try {
+    const trust = spawnSync(python, ['-m', 'nbformat.sign', copy], { encoding: 'utf8' }); // what `jupyter trust` runs
+    assert.equal(trust.status, 0, `jupyter trust: ${trust.stderr}`);
+    const port = await freePort();
+    const token = randomBytes(16).toString('hex');
+    server.process = await startJupyter(python, port, token);
+    const { page, loadMs } = await openExplorer(context, `http://127.0.0.1:${port}/notebooks/notebooks/${copyName}?token=${token}`);
+    console.log(`Notebook clássico: explorador do notebook 05 pronto em ${loadMs} ms`);
+    await page.locator('[data-role="explorer"]').scrollIntoViewIfNeeded();
+    await checkDecodeAt(page, vae.decoder, [-1, 1]);
+    await page.locator('[data-role="explorer"]').screenshot({ path: path.join(artifacts, 'explorer-classic-notebook.png') });
+  } finally {
+    await context.close();
+    server.process?.kill('SIGTERM');
+    rmSync(copy, { force: true });
+    rmSync(path.join(root, 'notebooks', '.ipynb_checkpoints', copyName.replace('.ipynb', '-checkpoint.ipynb')), { force: true });
+  }
   assert.deepEqual(outside, [], 'no request left the machine');
 });
