@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ConfigError } from '../errors';
 import { weightBytes } from '../io/model-files';
-import { latentScatter } from '../plots';
+import { formatPt, latentScatter } from '../plots';
 import { BUNDLE_FILE } from './bundle';
 import type { ExplorerArtifacts } from './export';
 import type { ModelSource, PageConfig } from './types';
@@ -77,7 +77,7 @@ function scriptText(js: string): string {
 /** The static scatter of latent.json as PNG (base64): what shows without JavaScript. */
 export async function fallbackPng(artifacts: ExplorerArtifacts, scale = 1.5): Promise<{ base64: string; width: number; height: number; description: string }> {
   const { points, labels, n } = artifacts.latent;
-  const fig = latentScatter(points, labels as number[], { title: `Espaço latente de ${n} imagens (sem JavaScript, só a figura)`, width: 460, height: 420 });
+  const fig = latentScatter(points, labels as number[], { title: `Espaço latente de ${formatPt(n)} imagens (sem JavaScript, só a figura)`, width: 460, height: 420 });
   return { base64: (await fig.toPNG(scale)).toString('base64'), width: fig.width, height: fig.height, description: fig.description };
 }
 

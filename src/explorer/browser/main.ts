@@ -23,7 +23,12 @@ function gaussian(n: number): number[] {
 }
 
 async function mount(id: string, config: PageConfig): Promise<void> {
-  const root = document.getElementById(id);
+  // A notebook may run the script before it attaches the output to the page: wait for it (≤ 10 s).
+  let root = document.getElementById(id);
+  for (let i = 0; !root && i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    root = document.getElementById(id);
+  }
   if (!root) throw new Error(`explorer: elemento #${id} não encontrado`);
   root.dataset.role = 'explorer';
   root.classList.add('vx');
