@@ -118,6 +118,9 @@ export * from './book-figures';
 export * from './analysis';
 export * from './diagnostics';
 
+// The live explorer of the latent space and the standard exports (notebooks 01 and 05, npm run explorer).
+export * from './explorer';
+
 // Everything else, by module.
 export * as plots from './plots';
 export * as data from './data';

@@ -6,10 +6,9 @@
  * the static HTML export shows its figures. Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -17,22 +16,12 @@ import { chromium, type Browser } from 'playwright-core';
 import { runNotebook } from '../src/cli/notebooks';
 import { findJupyterPython } from '../src/jupyter';
 import { tempDir } from './helpers';
+import { freePort, startJupyter } from './jupyter';
 
 const root = path.join(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NOTEBOOK = '04_vae_treino.ipynb';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function launch(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `Chromium não encontrado em ${CHROMIUM}: instale o pacote Debian "chromium" (scripts/install-system-deps.sh) ou defina CHROMIUM_PATH.`);
@@ -40,28 +29,6 @@ async function launch(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-}
-
-async function startJupyter(python: string, port: number, token: string): Promise<ChildProcess> {
-  const server = spawn(
-    python,
-    ['-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${root}`, '--allow-root', '--NotebookApp.open_browser=False'],
-    { env: { ...process.env, VAE_QUICK: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  server.stderr!.on('data', (d) => (log += d));
-  for (let i = 0; i < 120; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`);
-      if (r.ok) return server;
-    } catch {
-      // not up yet
-    }
-    if (server.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  server.kill();
-  throw new Error(`O servidor Jupyter Notebook não subiu na porta ${port}:\n${log.slice(-2000)}`);
 }
 
 test('notebook 04 runs all its cells in the classic Jupyter Notebook in Chromium, and its static HTML shows the figures', { timeout: 20 * 60_000 }, async () => {

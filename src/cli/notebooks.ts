@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run notebooks`: executes every notebook with nbconvert and the tslab kernel and writes
- * static HTML (figures embedded, no JavaScript needed) to run/html/. Fails on any error or stderr output,
+ * static HTML to run/html/ (figures embedded; vega-lite figures become live charts, with the PNG shown
+ * when JavaScript is off: src/plots/live-charts.ts). Fails on any error or stderr output,
  * on a picture that could not be embedded, or on a notebook without figures.
  * `--in-place` also stores the executed outputs back into notebooks/ (for committing them).
  */
@@ -12,6 +13,7 @@ import { flag, parseFlags, usageLines, UsageError } from './flags';
 import { reportError, runIfMain } from './run';
 import { ConfigError, VaeError } from '../errors';
 import { compactNotebookJson, findJupyterPython, numberExecutedCells } from '../jupyter';
+import { addLiveCharts, finishLiveHtml, type NotebookOutputs } from '../plots/live-charts';
 
 interface NotebookJson {
   cells: { cell_type: string; source: string | string[]; execution_count?: number | null; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown>; ename?: string; evalue?: string }[] }[];
@@ -33,9 +35,9 @@ export function inspectNotebook(nb: NotebookJson): { errors: string[]; figures: 
   return { errors, figures };
 }
 
-/** Images of an HTML page whose source is not embedded (a data: URI). */
+/** Images of an HTML page whose source is not embedded (a data: URI); text inside <script> is not an image. */
 export function unembeddedImages(html: string): string[] {
-  return [...html.matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]).filter((src) => !src.startsWith('data:'));
+  return [...html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '').matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]).filter((src) => !src.startsWith('data:'));
 }
 
 /** Executes one notebook (in its own folder, so relative paths work) and exports HTML. */
@@ -43,6 +45,7 @@ export async function runNotebook(file: string, options: { outDir: string; pytho
   const dir = path.dirname(path.resolve(file));
   const base = path.basename(file, '.ipynb');
   const executed = path.join(dir, `.${base}.executed.ipynb`);
+  const live = path.join(dir, `.${base}.live.ipynb`);
   const start = Date.now();
   await fs.copyFile(file, executed);
   try {
@@ -55,25 +58,30 @@ export async function runNotebook(file: string, options: { outDir: string; pytho
       const tail = (run.stderr || '').trim().split('\n').slice(-25).join('\n');
       throw new VaeError(`${file}: a execução falhou (nbconvert saiu com ${run.status}).\n${tail}`);
     }
-    const nb = JSON.parse(await fs.readFile(executed, 'utf8')) as NotebookJson;
+    const nb = JSON.parse(await fs.readFile(executed, 'utf8')) as NotebookJson & NotebookOutputs;
     numberExecutedCells(nb);
     await fs.writeFile(executed, JSON.stringify(nb));
     const { errors, figures } = inspectNotebook(nb);
     if (errors.length) throw new VaeError(`${file}: saídas com erro:\n  ${errors.join('\n  ')}`);
     if (figures === 0) throw new VaeError(`${file}: nenhuma figura nas saídas.`);
     await fs.mkdir(options.outDir, { recursive: true });
+    // The HTML is exported from a copy whose vega-lite outputs become live charts (PNG kept inside).
+    const liveCharts = addLiveCharts(nb);
+    await fs.writeFile(live, JSON.stringify(nb));
     execFileSync(
       options.python,
-      ['-m', 'jupyter', 'nbconvert', '--to', 'html', '--HTMLExporter.embed_images=True', '--output-dir', path.resolve(options.outDir), '--output', base, executed],
+      ['-m', 'jupyter', 'nbconvert', '--to', 'html', '--HTMLExporter.embed_images=True', '--output-dir', path.resolve(options.outDir), '--output', base, live],
       { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const html = path.join(options.outDir, `${base}.html`);
+    await fs.writeFile(html, finishLiveHtml(await fs.readFile(html, 'utf8'), liveCharts));
     const missing = unembeddedImages(await fs.readFile(html, 'utf8'));
     if (missing.length) throw new VaeError(`${html}: figuras não embutidas (arquivo ausente?): ${missing.join(', ')}`);
     if (options.inPlace) await fs.writeFile(file, compactNotebookJson(await fs.readFile(executed, 'utf8')));
     return { html, figures, seconds: (Date.now() - start) / 1000 };
   } finally {
     await fs.rm(executed, { force: true });
+    await fs.rm(live, { force: true });
   }
 }
 
