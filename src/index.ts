@@ -10,6 +10,7 @@ export * from './train';
 export * from './plots';
 export * from './analysis';
 export * from './diagnostics';
+export * from './classifier';
 export * from './io/files';
 export * from './io/images';
 export * from './io/model-files';
