@@ -105,9 +105,13 @@ export function checkDigitImages(images: tf.Tensor, what = 'classifyDigits'): vo
   }
 }
 
+function checkBatchSize(batchSize: number): void {
+  assert(Number.isInteger(batchSize) && batchSize > 0, () => `batchSize deve ser um inteiro positivo; recebido ${batchSize}.`);
+}
+
 /** Runs `model` on `images` in batches: per image the most probable digit and its probability. */
 export function classifyWith(model: tf.LayersModel, images: tf.Tensor4D, batchSize = 500): DigitReading[] {
-  assert(Number.isInteger(batchSize) && batchSize > 0, () => `batchSize deve ser um inteiro positivo; recebido ${batchSize}.`);
+  checkBatchSize(batchSize);
   const n = images.shape[0];
   const out: DigitReading[] = new Array(n);
   for (let start = 0; start < n; start += batchSize) {
@@ -128,6 +132,7 @@ export function classifyWith(model: tf.LayersModel, images: tf.Tensor4D, batchSi
  */
 export async function classifyDigits(images: tf.Tensor4D, options: ClassifyOptions = {}): Promise<DigitReading[]> {
   checkDigitImages(images);
+  if (options.batchSize !== undefined) checkBatchSize(options.batchSize);
   const model = await loadClassifier(options);
   return classifyWith(model, images, options.batchSize);
 }

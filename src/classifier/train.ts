@@ -15,7 +15,7 @@ import { buildClassifier, CLASSIFIER_INPUT_SHAPE, NUM_CLASSES, type ClassifierNe
 
 /** Options of `trainClassifier`, with their defaults. */
 export interface ClassifierTrainOptions {
-  /** Passes over the training set (default 15). */
+  /** Passes over the training set (default 12). */
   epochs?: number;
   /** Images per step (default 128). */
   batchSize?: number;
@@ -47,7 +47,7 @@ export interface ClassifierEpochLog {
   imagesPerSecond: number;
 }
 
-export const CLASSIFIER_TRAIN_DEFAULTS = { epochs: 15, batchSize: 128, learningRate: 0.001, lrDecay: 0.8, maxShift: 2, seed: 1 } as const;
+export const CLASSIFIER_TRAIN_DEFAULTS = { epochs: 12, batchSize: 128, learningRate: 0.001, lrDecay: 0.8, maxShift: 2, seed: 1 } as const;
 
 /**
  * Images `indices` of `pixels` (28×28 bytes each) as float32 in [0, 1], each moved by (dx, dy)
