@@ -16,6 +16,7 @@ import {
   classifyDigits,
   confidentShare,
   defaultClassifierDir,
+  formatPt,
   labelDistribution,
   loadClassifier,
   loadMnist,
@@ -58,7 +59,7 @@ test('accuracy on the full MNIST test set is ≥ 99% and matches the manifest', 
   const readings = await classifyDigits(xTest);
   const seconds = (performance.now() - start) / 1000;
   const accuracy = readings.filter((r, i) => r.label === labels[i]).length / readings.length;
-  console.log(`classificador: ${(100 * accuracy).toFixed(2)}% de acerto nos 10.000 dígitos de teste, em ${seconds.toFixed(1)} s`);
+  console.log(`classificador: ${formatPt(100 * accuracy, 2)}% de acerto nos 10.000 dígitos de teste, em ${formatPt(seconds, 1)} s`);
   assert.equal(readings.length, 10_000);
   assert.ok(accuracy >= 0.99, `test accuracy ${accuracy}`);
   const manifest = await readClassifierManifest(shipped);
@@ -103,6 +104,8 @@ test('clear Portuguese errors: wrong shape, pixels outside [0, 1], missing weigh
   await assert.rejects(classifyDigits(flat as unknown as tf.Tensor4D), /recebeu \(4, 784\)/);
   const bytes = tf.fill([2, 28, 28, 1], 255) as tf.Tensor4D;
   await assert.rejects(classifyDigits(bytes), (err: Error) => err instanceof DataError && /pixels em \[0, 1\].*de 255 a 255/.test(err.message));
+  const negative = tf.fill([1, 28, 28, 1], -0.5) as tf.Tensor4D;
+  await assert.rejects(classifyDigits(negative), /recebeu valores de -0,5 a -0,5/);
   const missing = path.join(tempDir(), 'nada');
   await assert.rejects(classifyDigits(tf.zeros([1, 28, 28, 1]) as tf.Tensor4D, { dir: missing }), (err: Error) => {
     assert.ok(err instanceof DataError);
@@ -110,7 +113,7 @@ test('clear Portuguese errors: wrong shape, pixels outside [0, 1], missing weigh
     return true;
   });
   await assert.rejects(classifyDigits(tf.zeros([1, 28, 28, 1]) as tf.Tensor4D, { batchSize: 0 }), /batchSize deve ser um inteiro positivo/);
-  tf.dispose([small, flat, bytes]);
+  tf.dispose([small, flat, bytes, negative]);
 });
 
 test('the tensor count stays flat over classifyDigits calls', async () => {

@@ -12,6 +12,7 @@ import { initBackend } from '../backend';
 import { findProjectRoot } from '../data/datasets';
 import { DataError, ShapeError, assert, formatShape } from '../errors';
 import { MODEL_JSON, folderLoadHandler } from '../io/model-files';
+import { formatPtSignificant } from '../plots/format-pt';
 import { CLASSIFIER_INPUT_SHAPE, NUM_CLASSES } from './network';
 
 /** The shipped classifier's folder, relative to the project root. */
@@ -91,6 +92,9 @@ export async function disposeClassifiers(): Promise<void> {
   for (const m of models) if (m.status === 'fulfilled') m.value.dispose();
 }
 
+/** Rounding slack on the [0, 1] pixel range (e.g. a mix a·(1 − t) + b·t of two images). */
+const PIXEL_TOLERANCE = 1e-5;
+
 /** Throws a clear error unless `images` is [N, 28, 28, 1] with pixels in [0, 1]. */
 export function checkDigitImages(images: tf.Tensor, what = 'classifyDigits'): void {
   const expected = formatShape([null, ...CLASSIFIER_INPUT_SHAPE]).replace('None', 'N');
@@ -100,8 +104,10 @@ export function checkDigitImages(images: tf.Tensor, what = 'classifyDigits'): vo
   }
   if (images.size === 0) return;
   const [lo, hi] = tf.tidy(() => [images.min(), images.max()].map((t) => t.dataSync()[0]));
-  if (!(lo >= 0 && hi <= 1)) {
-    throw new DataError(`${what} espera pixels em [0, 1] (como os de loadMnist() e as saídas do decoder); recebeu valores de ${lo} a ${hi}.`);
+  if (!(lo >= -PIXEL_TOLERANCE && hi <= 1 + PIXEL_TOLERANCE)) {
+    throw new DataError(
+      `${what} espera pixels em [0, 1] (como os de loadMnist() e as saídas do decoder); recebeu valores de ${formatPtSignificant(lo, 4)} a ${formatPtSignificant(hi, 4)}.`,
+    );
   }
 }
 
