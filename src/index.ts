@@ -118,6 +118,9 @@ export * from './book-figures';
 export * from './analysis';
 export * from './diagnostics';
 
+// The measuring instrument of notebooks 01, 03–05: a small MNIST classifier with shipped weights.
+export { classifyDigits, loadClassifier, labelDistribution, confidentShare, totalVariation, CLASSIFIER_RUN, type DigitReading, type ClassifyOptions } from './classifier';
+
 // The live explorer of the latent space and the standard exports (notebooks 01 and 05, npm run explorer).
 export * from './explorer';
 
@@ -125,5 +128,6 @@ export * from './explorer';
 export * as plots from './plots';
 export * as data from './data';
 export * as training from './train';
+export * as classifier from './classifier';
 export * as files from './io/files';
 export * as modelFiles from './io/model-files';
