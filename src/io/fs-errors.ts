@@ -79,14 +79,19 @@ export async function ensureFolder(folder: string): Promise<void> {
     if (!isFsError(caught)) throw caught;
     const err = caught;
     const { ancestor, child } = await deepestExisting(path.resolve(folder));
-    if (ancestor && !(await fs.stat(ancestor)).isDirectory()) {
-      throw new StorageError(`${shown(folder, ancestor)} é um arquivo, não uma pasta: escolha outro caminho para a pasta da execução.`, ancestor, 'ENOTDIR', { cause: err });
-    }
+    if (ancestor && !(await fs.stat(ancestor)).isDirectory()) throw await notAFolderError(folder, err);
     let code = err.code;
     if (child) code = await fs.mkdir(child).then(() => err.code, (e: NodeJS.ErrnoException) => e.code ?? err.code);
     const where = child ? shown(folder, child) : folder;
     throw new StorageError(code === 'ENOENT' ? fsErrorMessage(err.code, folder, 'criar a pasta') : fsErrorMessage(code, where, 'criar a pasta'), where, code, { cause: err });
   }
+}
+
+/** The StorageError for `folder` when a part of its path is a file (the part is named). */
+export async function notAFolderError(folder: string, cause?: unknown): Promise<StorageError> {
+  const { ancestor } = await deepestExisting(path.resolve(folder));
+  const file = ancestor ? shown(folder, ancestor) : folder;
+  return new StorageError(`${file} é um arquivo, não uma pasta: escolha outro caminho para a pasta da execução.`, file, 'ENOTDIR', { cause });
 }
 
 /** The deepest existing ancestor of an absolute path (a file or a folder) and its child on the way to `target`. */

@@ -5,8 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, StorageError } from '../errors';
-import { ensureFolder } from './fs-errors';
+import { ConfigError } from '../errors';
+import { ensureFolder, notAFolderError, toStorageError } from './fs-errors';
 
 export const PARAMS_FILE = 'params.json';
 export const CSV_FILE = 'training_log.csv';
@@ -101,12 +101,13 @@ async function entriesOf(dir: string): Promise<string[]> {
  * training's (notes, a README) are ignored: a training never touches them.
  */
 export async function inspectRunFolder(folder: string): Promise<RunFolderContents> {
-  const stat = await fs.stat(folder).catch((err: NodeJS.ErrnoException) => {
+  const stat = await fs.stat(folder).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
-    throw err;
+    if (err.code === 'ENOTDIR') throw await notAFolderError(folder, err);
+    throw toStorageError(err, folder, 'ler');
   });
   if (stat === null) return { exists: false, found: [] };
-  if (!stat.isDirectory()) throw new StorageError(`${folder} é um arquivo, não uma pasta: escolha outro caminho para a pasta da execução.`, folder, 'ENOTDIR');
+  if (!stat.isDirectory()) throw await notAFolderError(folder);
   const paths = runPaths(folder);
   const found: string[] = [];
   for (const file of [PARAMS_FILE, CSV_FILE]) {
