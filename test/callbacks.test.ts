@@ -174,6 +174,8 @@ test('continueLog: a checkpoint claiming a later epoch than the log is a gap, re
   assert.equal(readFileSync(file, 'utf8'), text);
   assert.deepEqual(await continueLog(file, metrics, 3, { ...claim, epoch: 3 }), [text.split('\n')[1], text.split('\n')[2], '3,50,45,5,1,1,wasm,0.001']);
   assert.deepEqual(await continueLog(path.join(path.dirname(file), 'none.csv'), metrics, 4, null), [], 'no log yet: a new one starts');
+  writeFileSync(file, text.replace(/\n/g, '\r\n')); // saved by a spreadsheet on Windows
+  assert.deepEqual(await continueLog(file, metrics, 2, null), text.trim().split('\n').slice(1));
   writeFileSync(file, `${header}\nxx,1\n`);
   await assert.rejects(continueLog(file, metrics, 1, null), /linha 2: época ilegível/);
 });

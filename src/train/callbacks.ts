@@ -197,7 +197,7 @@ export async function continueLog(file: string, metricNames: readonly string[], 
   const columns = logColumns(metricNames);
   const header = columns.join(',');
   const bytes = await withFsErrors(file, 'ler', () => readFileBounded(file, 64 << 20));
-  const lines = (bytes?.toString('utf8') ?? '').split('\n').filter((l) => l.trim() !== '');
+  const lines = (bytes?.toString('utf8') ?? '').split(/\r?\n/).filter((l) => l.trim() !== ''); // CRLF too: a log saved by a spreadsheet
   let body = lines.slice(1);
   if (lines.length && lines[0] !== header) {
     if (lines[0] !== columns.slice(0, -1).join(',')) {
