@@ -105,7 +105,7 @@ export interface TrainingLogSummary {
   backends: string[];
 }
 
-const TIMING_COLUMNS = new Set(['epoch', 'seconds', 'images_per_second']);
+const TIMING_COLUMNS = new Set(['epoch', 'seconds', 'images_per_second', 'learning_rate']);
 
 /** Epochs, last metrics, total time, mean speed and backends of a training log (rows of `parseCsv`). */
 export function trainingLogSummary(rows: LogRow[]): TrainingLogSummary {

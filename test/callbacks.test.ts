@@ -23,6 +23,7 @@ import {
   type TrainContext,
   type TrainParams,
 } from '../src';
+import { continueLog } from '../src/train/callbacks';
 import { loadWeightsInto } from '../src/train/checkpoint';
 import { tempDir, testBackend, TINY_OPTIONS } from './helpers';
 
@@ -129,18 +130,54 @@ test('CsvLoggerCallback: a new log per run; a resumed run keeps rows up to its e
   await fresh.onEpochEnd(epochLogs(2, 55), ctx);
   await fresh.onEpochEnd(epochLogs(3, 52), ctx);
   const lines = readFileSync(file, 'utf8').trim().split('\n');
-  assert.deepEqual(lines[0], 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend');
-  assert.deepEqual(lines[1], '1,60,45,5,1.235,16.2,wasm');
+  assert.deepEqual(lines[0], 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate');
+  assert.deepEqual(lines[1], '1,60,45,5,1.235,16.2,wasm,0.001');
   assert.equal(lines.length, 4);
-  // Resume at epoch 1 after a crash that lost row 1 (the checkpoint holds its numbers): rows 2 and 3 go.
+  // Resume at epoch 1 after a crash that lost row 1 (the checkpoint holds its numbers, unrounded): rows 2 and 3 go,
+  // and the restored row is rounded like every other row.
   writeFileSync(file, [lines[0], lines[2], lines[3]].join('\n') + '\n');
-  const resumed = new CsvLoggerCallback(file, 'wasm', { epoch: 1, logs: { ...METRICS, loss: 60, seconds: 1.235, images_per_second: 16.2, backend: 'wasm' } });
+  const restore = { epoch: 1, logs: { ...METRICS, loss: 60, seconds: 1.23456, images_per_second: 16.2037, backend: 'wasm' }, learningRate: 0.001 };
+  const resumed = new CsvLoggerCallback(file, 'wasm', restore);
   await resumed.onTrainBegin(fakeContext({ initialEpoch: 1 }));
-  assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n'), [lines[0], '1,60,45,5,1.235,16.2,wasm']);
+  assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n'), [lines[0], '1,60,45,5,1.235,16.2,wasm,0.001']);
   // Another log's header is never overwritten.
   writeFileSync(file, 'epoch,other\n1,2\n');
   await assert.rejects(new CsvLoggerCallback(file, 'wasm').onTrainBegin(fakeContext({ initialEpoch: 1 })), /tem outro cabeçalho/);
   ctx.vae.dispose();
+});
+
+test('CsvLoggerCallback: a log from before the learning_rate column is continued (old rows get an empty rate)', async () => {
+  const file = path.join(tempDir(), 'training_log.csv');
+  const ctx = fakeContext({ initialEpoch: 2 });
+  writeFileSync(file, 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend\n1,60,45,5,1.2,16.2,wasm\n2,55,50,5,1.2,16.2,wasm\n');
+  const cb = new CsvLoggerCallback(file, 'wasm');
+  await cb.onTrainBegin(ctx);
+  await cb.onEpochEnd(epochLogs(3, 52), ctx);
+  assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n'), [
+    'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate',
+    '1,60,45,5,1.2,16.2,wasm,',
+    '2,55,50,5,1.2,16.2,wasm,',
+    '3,52,45,5,1.235,16.2,wasm,0.001',
+  ]);
+  ctx.vae.dispose();
+});
+
+test('continueLog: a checkpoint claiming a later epoch than the log is a gap, refused (no copied row, file untouched)', async () => {
+  const file = path.join(tempDir(), 'training_log.csv');
+  const header = 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate';
+  const text = `${header}\n1,60,45,5,1.2,16.2,wasm,0.001\n2,55,50,5,1.2,16.2,wasm,0.001\n`;
+  writeFileSync(file, text);
+  const metrics = ['loss', 'vae_r_loss', 'vae_kl_loss'];
+  const claim = { epoch: 5, logs: { ...METRICS, seconds: 1, images_per_second: 1, backend: 'wasm' }, learningRate: 0.001 };
+  await assert.rejects(continueLog(file, metrics, 5, claim), (e: Error) => e instanceof TrainingError && /tem as épocas 1 a 2, .*depois da época 5: faltariam as linhas 3 a 4/.test(e.message));
+  await assert.rejects(continueLog(file, metrics, 4, null), /faltariam as linhas 3 a 4/); // --initial-epoch 4 on a 2-epoch log
+  assert.equal(readFileSync(file, 'utf8'), text);
+  assert.deepEqual(await continueLog(file, metrics, 3, { ...claim, epoch: 3 }), [text.split('\n')[1], text.split('\n')[2], '3,50,45,5,1,1,wasm,0.001']);
+  assert.deepEqual(await continueLog(path.join(path.dirname(file), 'none.csv'), metrics, 4, null), [], 'no log yet: a new one starts');
+  writeFileSync(file, text.replace(/\n/g, '\r\n')); // saved by a spreadsheet on Windows
+  assert.deepEqual(await continueLog(file, metrics, 2, null), text.trim().split('\n').slice(1));
+  writeFileSync(file, `${header}\nxx,1\n`);
+  await assert.rejects(continueLog(file, metrics, 1, null), /linha 2: época ilegível/);
 });
 
 test("StepDecayCallback: GDL's step_decay_schedule, lr = initial · decay^floor((epoch − 1) / step)", () => {
@@ -148,6 +185,11 @@ test("StepDecayCallback: GDL's step_decay_schedule, lr = initial · decay^floor(
   const cb = new StepDecayCallback(0.01, 0.5, 2);
   for (let epoch = 1; epoch <= 5; epoch++) cb.onEpochBegin(epoch, ctx);
   assert.deepEqual(ctx.lrs, [0.01, 0.01, 0.005, 0.005, 0.0025]);
+  // A rate changed on resume after epoch 3 applies from epoch 4 on, and decays from there.
+  const changed = new StepDecayCallback(0.1, 0.5, 1, 4);
+  ctx.lrs.length = 0;
+  for (const epoch of [4, 5, 6]) changed.onEpochBegin(epoch, ctx);
+  assert.deepEqual(ctx.lrs, [0.1, 0.05, 0.025]);
   ctx.vae.dispose();
 });
 

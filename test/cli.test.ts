@@ -103,3 +103,30 @@ test('without --run-folder a training takes the next free run id (GDL RUN_ID) an
   assert.equal(ae.status, 0, ae.stderr);
   assert.ok(existsSync(path.join(cwd, 'run', 'ae', '0001_digits', 'params.json')));
 });
+
+test('bad values name the flag in Portuguese: --limit past the data set, a run folder that is a file (exit codes 2 and 1)', () => {
+  const limit = run(['--limit', '10000000', '--epochs', '1']);
+  assert.equal(limit.status, 2, limit.stderr);
+  assert.match(limit.stderr, /^Erro: --limit 10000000: o conjunto digits tem 60\.000 imagens de treino; use no máximo 60\.000/m);
+  const file = path.join(tempDir(), 'um-arquivo');
+  writeFileSync(file, 'não sou uma pasta');
+  for (const folder of [file, path.join(file, 'run')]) {
+    const r = run(['--epochs', '1', '--limit', '64', '--run-folder', folder]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^Erro: .*um-arquivo é um arquivo, não uma pasta: escolha outro caminho/m);
+    assert.doesNotMatch(r.stderr, /Erro inesperado|ENOTDIR:|at /);
+  }
+});
+
+test('npm run notebooks: --bogus and --timeout abc are one Portuguese sentence with exit code 2 (before Jupyter starts)', () => {
+  const notebooks = path.join(__dirname, '..', 'src', 'cli', 'notebooks.js');
+  for (const [args, pattern] of [
+    [['--bogus'], /^Erro: Opção desconhecida: --bogus\.$/m],
+    [['--timeout', 'abc'], /^Erro: --timeout abc: esperado um inteiro positivo\.$/m],
+  ] as const) {
+    const r = spawnSync(process.execPath, [notebooks, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /TraitError|Erro inesperado/);
+  }
+});

@@ -15,6 +15,7 @@ const good = makeSyntheticDataset({ train: 12, test: 5 });
 const wrong = makeSyntheticDataset({ train: 12, test: 5, seed: 7 }); // valid IDX, other checksums
 const spec = good.spec;
 const requests: string[] = [];
+const endlessBytes = { sent: 0, closed: false };
 let server: Server;
 let base = '';
 
@@ -40,6 +41,26 @@ function handle(url: string, res: import('node:http').ServerResponse): void {
     return;
   }
   if (route === 'hang') return; // never answers
+  if (route === 'endless') {
+    // A body without end (no content-length), bounded here to 64 MiB so the test always stops.
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(1 << 16, 7);
+    let sent = 0;
+    const pump = () => {
+      while (sent < 64 << 20 && !res.destroyed) {
+        sent += chunk.length;
+        endlessBytes.sent = sent;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    res.on('close', () => (endlessBytes.closed = true));
+    return pump();
+  }
+  if (route === 'huge') {
+    res.writeHead(200, { 'content-length': String(10 ** 12) });
+    return void res.write(Buffer.alloc(1024), () => res.destroy());
+  }
   res.writeHead(404).end('não encontrado');
 }
 
@@ -183,4 +204,22 @@ test('loadDataset from the loopback server gives tensors like load_mnist', async
   } finally {
     for (const t of Object.values(ds)) t.dispose();
   }
+});
+
+test('an endless body or an oversized Content-Length is cut at the expected size: memory stays bounded, the next mirror is used', async () => {
+  const dir = tempDir();
+  const name = fileList(spec)[0].name;
+  const attemptsOf = async (route: string) => {
+    await assert.rejects(
+      downloadFile(name, dir, { mirrors: [mirror(route)], quiet: true, maxBytes: 100_000, verify: async () => undefined }),
+      (err: Error) => err instanceof DownloadFailedError && /mais que os 0,1 MB esperados/.test(err.attempts[0].reason),
+    );
+  };
+  await attemptsOf('endless');
+  assert.ok(endlessBytes.sent < 16 << 20, `the client stopped reading early (server sent ${endlessBytes.sent} bytes)`);
+  await attemptsOf('huge');
+  assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  // Through the loader: the cap comes from the data set's sizes, and a good mirror after a bad one works.
+  const a = await loadDatasetArrays(spec, { dataDir: dir, mirrors: [mirror('endless'), mirror('good')], quiet: true });
+  assert.equal(a.train.count, 12);
 });

@@ -82,8 +82,8 @@ test('classCentroids: mean point of each label, sorted by label', () => {
 
 test('trainingLogSummary and compareLosses read a training_log.csv', () => {
   const rows = parseCsv(
-    'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend\n' +
-      '1,60,55,5,100,600,wasm\n2,50,45,5,120,500,wasm\n3,40,36,4,110,550,tensorflow\n',
+    'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate\n' +
+      '1,60,55,5,100,600,wasm,\n2,50,45,5,120,500,wasm,0.001\n3,40,36,4,110,550,tensorflow,0.001\n',
   );
   const s = trainingLogSummary(rows);
   assert.equal(s.epochs, 3);

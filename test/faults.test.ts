@@ -5,11 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { VariationalAutoencoder, findLatestCheckpoint, loadMnist, MNIST_VAE_OPTIONS, type Callback } from '../src';
-import { tempDir, testBackend } from './helpers';
+import { TrainingError, VariationalAutoencoder, findLatestCheckpoint, loadMnist, MNIST_VAE_OPTIONS, type Callback } from '../src';
+import { chmodSync, closeSync, cpSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { tempDir, testBackend, tinyImages, TINY_OPTIONS } from './helpers';
 
 const cli = path.join(__dirname, '..', 'src', 'cli', 'train.js');
 const baseArgs = ['--limit', '1024', '--seed', '1', '--print-every', '0', '--workers', '1'];
@@ -39,6 +41,8 @@ function startTraining(args: string[]): { child: ChildProcess; seen: (pattern: R
   return { child, seen, done };
 }
 
+const isRoot = process.getuid?.() === 0;
+
 const csvEpochs = (dir: string) => readFileSync(path.join(dir, 'training_log.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
 
 test('kill -9 mid-epoch: the previous checkpoint loads and --resume ends with every epoch logged once', async () => {
@@ -58,6 +62,7 @@ test('kill -9 mid-epoch: the previous checkpoint loads and --resume ends with ev
   const resumed = spawnSync(process.execPath, [cli, '--epochs', '3', '--run-folder', dir, '--resume', ...baseArgs], { encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, /Retomando de .*época 1 concluída/);
+  assert.match(resumed.stderr, /Aviso: trava antiga removida: .*training\.lock era do processo \d+, que não existe mais/, 'the killed run\'s lock is reported');
   assert.deepEqual(csvEpochs(dir), [1, 2, 3], 'no duplicated or missing rows');
   assert.deepEqual(
     readdirSync(path.join(dir, 'weights')).filter((d) => d.startsWith('.')),
@@ -81,19 +86,13 @@ test('Ctrl-C (SIGINT) stops between batches with exit code 130 and a valid last 
 
 test('a full disk while saving fails cleanly and keeps the last checkpoint readable', async (t) => {
   await testBackend();
-  if (process.getuid?.() !== 0) {
-    t.skip('precisa de root para montar um tmpfs pequeno (mount -t tmpfs)');
-    return;
-  }
-  const mountPoint = path.join(tempDir(), 'pequeno');
-  mkdirSync(mountPoint);
   // 4 MiB: one checkpoint (weights 0.8 MB + Adam state 1.7 MB) fits, a second copy does not.
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
-  t.after(() => spawnSync('umount', [mountPoint]));
+  const mountPoint = smallMount(t, '4m');
+  if (!mountPoint) return;
   const dir = path.join(mountPoint, 'run');
   const r = spawnSync(process.execPath, [cli, '--epochs', '3', '--run-folder', dir, '--keep-checkpoints', 'latest', ...baseArgs], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /Não foi possível salvar o checkpoint em .* \(disco cheio\).* O último checkpoint válido continua em .*\(época 1\)/);
+  assert.match(r.stderr, /^Erro: Checkpoint da época 2 não gravado\. Disco cheio ao gravar .*weights \(ENOSPC\): libere espaço.* O último checkpoint válido continua em .*\(época 1\)\.$/m);
   assert.equal((await findLatestCheckpoint(path.join(dir, 'weights')))?.info.epoch, 1);
   const vae = await VariationalAutoencoder.load(dir);
   vae.dispose();
@@ -115,4 +114,82 @@ test('memory: 3 epochs on 10,000 images keep the tensor count flat and the RSS b
   vae.dispose();
   xTrain.dispose();
   assert.ok(existsSync(cli));
+});
+
+
+/** A small tmpfs (root), unmounted when the test ends; outside CI a non-root run skips, in CI it fails. */
+function smallMount(t: { after: (fn: () => void) => void; skip: (m: string) => void }, size: string): string | null {
+  if (!isRoot) {
+    if (process.env.CI) assert.fail('precisa de root (o CI roda como root) para montar um tmpfs');
+    t.skip('precisa de root para montar um tmpfs (mount -t tmpfs)');
+    return null;
+  }
+  // Not tempDir(): its clean-up would run before the unmount.
+  const mountPoint = mkdtempSync(path.join(tmpdir(), 'vae-mount-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint]);
+  t.after(() => {
+    spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+  return mountPoint;
+}
+
+test('a read-only disk: --resume and a new run folder say so in one Portuguese sentence (EROFS, not a misleading ENOENT)', async (t) => {
+  const source = path.join(tempDir(), 'run');
+  const made = spawnSync(process.execPath, [cli, '--epochs', '1', '--run-folder', source, '--quiet', ...baseArgs], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  let folder: string;
+  let expected: RegExp;
+  if (isRoot) {
+    const mountPoint = smallMount(t, '8m')!;
+    cpSync(source, path.join(mountPoint, 'run'), { recursive: true });
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    folder = mountPoint;
+    expected = /está num disco somente leitura \(EROFS\): use uma pasta gravável/;
+  } else {
+    // Without root: a folder without write permission is the same situation.
+    folder = path.dirname(source);
+    chmodSync(source, 0o555);
+    chmodSync(folder, 0o555);
+    t.after(() => (chmodSync(folder, 0o755), chmodSync(source, 0o755)));
+    expected = /Sem permissão para .* \(EACCES\)/;
+  }
+  const resumed = spawnSync(process.execPath, [cli, '--epochs', '2', '--run-folder', path.join(folder, 'run'), '--resume', '--quiet', ...baseArgs], { encoding: 'utf8' });
+  assert.equal(resumed.status, 1, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`^Erro: .*training\\.lock ${expected.source}`, 'm'));
+  assert.doesNotMatch(resumed.stderr, /Erro inesperado|\n\s+at /);
+  const fresh = spawnSync(process.execPath, [cli, '--epochs', '1', '--run-folder', path.join(folder, 'novo', 'run'), '--quiet', ...baseArgs], { encoding: 'utf8' });
+  assert.equal(fresh.status, 1, fresh.stderr);
+  assert.match(fresh.stderr, new RegExp(`^Erro: .*novo ${expected.source}`, 'm'));
+  assert.doesNotMatch(fresh.stderr, /ENOENT|Erro inesperado/);
+});
+
+test('disk full while writing a sample image: one sentence naming the image and the intact checkpoint', async (t) => {
+  const mountPoint = smallMount(t, '1m');
+  if (!mountPoint) return;
+  await testBackend();
+  const dir = path.join(mountPoint, 'run');
+  // After epoch 1 is saved, fill the disk: the first image of epoch 2 cannot be written.
+  const fill: Callback = {
+    onEpochEnd: () => {
+      const fd = openSync(path.join(mountPoint, 'enchimento'), 'w');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(4096));
+      } catch (err) {
+        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+  const vae = new VariationalAutoencoder(TINY_OPTIONS);
+  vae.compile(0.005, 100);
+  const x = tinyImages(16);
+  await assert.rejects(
+    vae.train({ x, batchSize: 8, epochs: 3, runFolder: dir, progress: 'silent', printEveryNBatches: 1, workers: 1, keepCheckpoints: 'latest', callbacks: [fill] }),
+    (e: Error) => e instanceof TrainingError && /^Disco cheio ao gravar .*images\/img_002_0\.jpg \(ENOSPC\): libere espaço .* O último checkpoint válido continua em .*weights \(época 1\)\.$/.test(e.message),
+  );
+  x.dispose();
+  vae.dispose();
+  assert.equal((await findLatestCheckpoint(path.join(dir, 'weights')))?.info.epoch, 1);
 });

@@ -65,7 +65,7 @@ test('train writes the GDL run folder: params, images, per-epoch and latest weig
     assert.ok(existsSync(path.join(dir, 'weights', 'weights', f)), f);
   }
   const csv = readFileSync(path.join(dir, 'training_log.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend');
+  assert.equal(csv[0], 'epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate');
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]), ['1', '2']);
   assert.equal(Number(csv[2].split(',')[1]).toFixed(6), result.history[1].metrics.loss.toFixed(6));
   vae.dispose();

@@ -1,10 +1,16 @@
 /** What every command shares: one-line Portuguese errors and the main guard. */
 import { VaeError } from '../errors';
 import { UsageError } from './flags';
+import { fsErrorMessage, isFsError } from '../io/fs-errors';
 
-/** Prints `err` for a user (our errors as one line; anything else with its stack); returns the exit code: 2 for bad usage, else 1. */
+/**
+ * Prints `err` for a user (our errors as one line; a file-system error Node raised as one
+ * Portuguese sentence naming the path; anything else with its stack); returns the exit code:
+ * 2 for bad usage, else 1.
+ */
 export function reportError(err: unknown): number {
   if (err instanceof VaeError) console.error(`Erro: ${err.message}`);
+  else if (isFsError(err)) console.error(`Erro: ${fsErrorMessage(err.code, err.path ?? '?', /^(open|read|stat|scandir|access)/.test(err.syscall ?? '') ? 'ler' : 'gravar')}`);
   else console.error('Erro inesperado:', err);
   return err instanceof UsageError ? 2 : 1;
 }

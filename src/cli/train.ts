@@ -4,17 +4,21 @@
  * the run folder in GDL's layout. Library code throws; only this file turns errors into exit codes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { flag, flagName, parseFlags, usageLines, UsageError, type Parsed } from './flags';
 import { reportError, runIfMain } from './run';
 import { initBackend, parseBackendChoice, type BackendChoice } from '../backend';
 import { loadFashionMnist, loadMnist } from '../data';
+import { DATASETS } from '../data/datasets';
 import { ConfigError } from '../errors';
-import { claimNextRunFolder, runPaths } from '../io/run-folder';
+import { claimNextRunFolder, inspectRunFolder, runPaths } from '../io/run-folder';
 import { createModel } from '../model/factory';
 import { MNIST_VAE_OPTIONS } from '../model/options';
+import { readParams } from '../model/params';
 import { formatPt } from '../text';
-import { findLatestCheckpoint } from '../train/checkpoint';
+import { findLatestCheckpoint, listCheckpoints } from '../train/checkpoint';
+import { folderInUseMessage } from '../train/fit';
 import type { TrainResult } from '../train/types';
 
 /** Where new runs go: run/<section>/<RUN_ID>_<data> (GDL's layout), relative to the current folder. */
@@ -87,60 +91,103 @@ export interface TrainingRun {
   runFolder: string;
 }
 
+/** Training images of each --data (the --limit bound, checked before loading anything). */
+function trainingImageCount(data: TrainArgs['data']): number {
+  const spec = DATASETS[data === 'digits' ? 'mnist' : 'fashion-mnist'];
+  return (spec.files.trainImages.size - 16) / (spec.rows * spec.cols);
+}
+
+/**
+ * The model to train: from the flags for a new run; for a continued run from its params.json
+ * (the saved settings win), with the flags that were given on top, so `fit` can compare them.
+ */
+async function modelFor(args: TrainArgs, continuing: boolean): Promise<ReturnType<typeof createModel>> {
+  const saved = continuing && args.runFolder !== undefined && existsSync(runPaths(args.runFolder).params) ? await readParams(args.runFolder) : null;
+  if (!saved) {
+    return createModel({
+      kind: args.model,
+      options: { ...MNIST_VAE_OPTIONS, seed: args.seed },
+      compile: { learningRate: args.lr, rLossFactor: args.rLossFactor, klWeight: args.klWeight },
+    });
+  }
+  const given = <K extends keyof typeof TRAIN_FLAGS>(k: K, savedValue: TrainArgs[K] | undefined) => (args.given.has(k) ? args[k] : savedValue);
+  const c = saved.compile;
+  return createModel({
+    kind: given('model', saved.kind)!,
+    options: saved.options,
+    compile: { learningRate: given('lr', c?.learningRate ?? args.lr)!, rLossFactor: given('rLossFactor', c?.rLossFactor), klWeight: given('klWeight', c?.klWeight) },
+  });
+}
+
+/** `--initial-epoch N`: loads the checkpoint of epoch N (it must exist, so the log has no gap); returns where from. */
+async function loadInitialEpoch(model: ReturnType<typeof createModel>, folder: string, epoch: number): Promise<string> {
+  const paths = runPaths(folder);
+  const all = await listCheckpoints(paths.weights);
+  const match = all.find((c) => c.info.epoch === epoch);
+  if (match) return model.loadWeights(match.dir);
+  if (all.length === 0 && existsSync(path.join(paths.latest, 'model.json'))) {
+    // Weights copied by hand (no checkpoint.json): the epoch cannot be checked, the log still is.
+    console.log(`Aviso: ${paths.latest} não tem checkpoint.json; a época ${epoch} não pode ser conferida nos pesos, só no training_log.csv.`);
+    return model.loadWeights(paths.latest);
+  }
+  const have = [...new Set(all.map((c) => c.info.epoch))].sort((a, b) => a - b);
+  throw new ConfigError(
+    `--initial-epoch ${epoch}: ${folder} não tem checkpoint da época ${epoch}` +
+      (have.length ? ` (tem das épocas ${have.join(', ')}); use --initial-epoch ${have[have.length - 1]}, ou --resume para continuar do último.` : ' (nem de nenhuma outra).'),
+  );
+}
+
 /** Runs a training from parsed arguments, into `--run-folder` or the next free run folder. */
 export async function runTraining(args: TrainArgs): Promise<TrainingRun> {
   const continuing = args.resume || args.initialEpoch > 0;
   if (continuing && args.runFolder === undefined) {
     throw new UsageError(`${args.resume ? '--resume' : '--initial-epoch'} precisa de --run-folder: diga qual treino continuar (por exemplo --run-folder run/vae/0002_digits).`);
   }
-  if (args.runFolder !== undefined) {
-    const existing = await findLatestCheckpoint(runPaths(args.runFolder).weights);
-    if (existing && !continuing && !args.overwrite) {
-      throw new ConfigError(
-        `${args.runFolder} já contém um treino (checkpoint da época ${existing.info.epoch}). ` +
-          'Use --resume para continuar, omita --run-folder para começar um treino novo na próxima pasta livre, ou --overwrite para recomeçar do zero.',
-      );
-    }
-    if (existing && args.overwrite && !continuing) {
-      // An explicit fresh start: old checkpoints, images and log would mix with the new run.
-      const paths = runPaths(args.runFolder);
-      for (const old of [paths.weights, paths.images, paths.log]) await fs.rm(old, { recursive: true, force: true });
-    }
+  const available = trainingImageCount(args.data);
+  if (args.limit !== undefined && args.limit > available) {
+    throw new UsageError(`--limit ${args.limit}: o conjunto ${args.data} tem ${formatPt(available)} imagens de treino; use no máximo ${formatPt(available)} (ou omita --limit para usar todas).`);
   }
-  await initBackend({ backend: args.backend });
-  const load = args.data === 'digits' ? loadMnist : loadFashionMnist;
-  const data = await load({ limit: args.limit ? { train: args.limit, test: 1 } : undefined, quiet: args.quiet });
-  tf.dispose([data.xTest, data.yTest, data.yTrain]);
-  const model = createModel({
-    kind: args.model,
-    options: { ...MNIST_VAE_OPTIONS, seed: args.seed },
-    compile: { learningRate: args.lr, rLossFactor: args.rLossFactor, klWeight: args.klWeight },
-  });
+  if (args.runFolder !== undefined) {
+    // Cheap checks before loading any data (fit checks again, under the folder's lock).
+    const contents = await inspectRunFolder(args.runFolder);
+    if (!continuing && contents.found.length && !args.overwrite) throw new ConfigError(folderInUseMessage(args.runFolder, contents.found));
+    if (continuing && !contents.exists) throw new ConfigError(`${args.runFolder} não existe: não há treino para continuar.`);
+  }
+  const model = await modelFor(args, continuing);
+  let data: Awaited<ReturnType<typeof loadMnist>> | null = null;
   let runFolder = args.runFolder;
   let claimed = false;
   try {
+    if (args.initialEpoch > 0) {
+      const from = await loadInitialEpoch(model, args.runFolder!, args.initialEpoch);
+      console.log(`Pesos lidos de ${from}; continuando da época ${args.initialEpoch}.`);
+    }
+    await initBackend({ backend: args.backend });
+    const load = args.data === 'digits' ? loadMnist : loadFashionMnist;
+    data = await load({ limit: args.limit ? { train: args.limit, test: 1 } : undefined, quiet: args.quiet });
+    tf.dispose([data.xTest, data.yTest, data.yTrain]);
     if (runFolder === undefined) {
       runFolder = await claimNextRunFolder(RUN_ROOT, args.model, args.data);
       claimed = true;
       console.log(`Treino novo em ${runFolder} (a próxima pasta livre; --run-folder escolhe outra).`);
     }
-    if (args.initialEpoch > 0) {
-      const from = await model.loadWeights(runPaths(runFolder).latest);
-      console.log(`Pesos lidos de ${from}; continuando da época ${args.initialEpoch}.`);
-    }
+    // Continuing, only the flags given are compared with the saved run; the others take its values.
+    const given = <K extends 'batchSize' | 'lrDecay' | 'seed'>(k: K) => (continuing && !args.given.has(k) ? undefined : args[k]);
     const result = await model.train({
       x: data.xTrain,
-      batchSize: args.batchSize,
+      batchSize: given('batchSize'),
       epochs: args.epochs,
       runFolder,
       printEveryNBatches: args.printEvery,
       initialEpoch: args.initialEpoch,
-      lrDecay: args.lrDecay,
-      seed: args.seed,
+      lrDecay: given('lrDecay'),
+      seed: given('seed'),
       resume: args.resume,
       keepCheckpoints: args.keepCheckpoints,
       workers: args.workers,
       progress: args.quiet ? 'silent' : undefined,
+      ifExists: args.overwrite ? 'replace' : 'refuse',
+      dataName: args.data,
     });
     return { result, runFolder };
   } catch (err) {
@@ -148,7 +195,7 @@ export async function runTraining(args: TrainArgs): Promise<TrainingRun> {
     if (claimed && runFolder && !(await findLatestCheckpoint(runPaths(runFolder).weights))) await fs.rm(runFolder, { recursive: true, force: true });
     throw err;
   } finally {
-    data.xTrain.dispose();
+    data?.xTrain.dispose();
     model.dispose();
   }
 }

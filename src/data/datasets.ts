@@ -259,6 +259,8 @@ async function obtainFiles(spec: DatasetSpec, cacheDir: string, options: LoadOpt
       found[i] = await downloadFile(file.name, cacheDir, {
         mirrors,
         quiet: options.quiet,
+        // The decompressed size bounds what a mirror may send (gzip never grows data by more than a few bytes per 16 kB).
+        maxBytes: Math.ceil(file.size * 1.01) + 65_536,
         verify: (raw, url) => verifyDownload(raw, file, spec, url),
       });
     } catch (err) {

@@ -43,6 +43,8 @@ export interface DownloadOptions {
   quiet?: boolean;
   /** Give up on a mirror after this many milliseconds without receiving data (default 30000). */
   idleTimeoutMs?: number;
+  /** Most bytes accepted from a mirror (an endless or oversized body is cut there); default unbounded. */
+  maxBytes?: number;
 }
 
 /** The URL of `file` on the mirror `base`. */
@@ -69,10 +71,12 @@ async function readBody(
   label: string,
   quiet: boolean,
   touch: () => void,
+  maxBytes: number,
 ): Promise<Uint8Array> {
   const header = response.headers.get('content-length');
   // With Content-Encoding, fetch decompresses and Content-Length no longer counts what we read.
   const total = header && !response.headers.get('content-encoding') ? Number(header) : 0;
+  if (total > maxBytes) throw new TooLargeError(`o servidor anuncia ${formatMegabytes(total)}, mais que os ${formatMegabytes(maxBytes)} esperados no máximo`);
   const bar = createProgressBar({ total: total || 1, label, format: formatMegabytes, mode: quiet || !total ? 'silent' : undefined });
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -82,8 +86,12 @@ async function readBody(
       const { done, value } = await reader.read();
       if (done) break;
       touch();
-      chunks.push(value);
       received += value.length;
+      if (received > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new TooLargeError(`o servidor enviou mais que os ${formatMegabytes(maxBytes)} esperados no máximo (resposta sem fim?)`);
+      }
+      chunks.push(value);
       bar.update(Math.min(received, total));
     }
   } finally {
@@ -95,8 +103,11 @@ async function readBody(
   return Buffer.concat(chunks, received);
 }
 
+/** A body over the expected size (the download stops there; memory stays bounded). */
+class TooLargeError extends Error {}
+
 /** Fetches `url` with an idle timeout; resolves to the body bytes or throws with a Portuguese reason. */
-async function fetchBytes(url: string, label: string, quiet: boolean, idleTimeoutMs: number): Promise<Uint8Array> {
+async function fetchBytes(url: string, label: string, quiet: boolean, idleTimeoutMs: number, maxBytes = Infinity): Promise<Uint8Array> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const touch = () => {
@@ -116,9 +127,9 @@ async function fetchBytes(url: string, label: string, quiet: boolean, idleTimeou
       throw new Error(`HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
     }
     try {
-      return await readBody(response, label, quiet, touch);
+      return await readBody(response, label, quiet, touch, maxBytes);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('resposta incompleta')) throw err;
+      if (err instanceof TooLargeError || (err instanceof Error && err.message.startsWith('resposta incompleta'))) throw err;
       throw new Error(`download interrompido: ${describeFetchError(err)}`);
     }
   } finally {
@@ -154,7 +165,7 @@ export async function downloadFile(file: string, dir: string, options: DownloadO
     const url = mirrorUrl(base, file);
     let bytes: Uint8Array;
     try {
-      bytes = await fetchBytes(url, `Baixando ${file}`, quiet, options.idleTimeoutMs ?? 30_000);
+      bytes = await fetchBytes(url, `Baixando ${file}`, quiet, options.idleTimeoutMs ?? 30_000, options.maxBytes);
     } catch (err) {
       attempts.push({ url, reason: (err as Error).message, badContent: false });
       if (!quiet) process.stderr.write(`Falhou ${url}: ${(err as Error).message}\n`);

@@ -3,8 +3,9 @@
  * name in the same folder, fsync, then rename (atomic on POSIX file systems).
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DataError } from '../errors';
 
 /** A temporary sibling name for `target` (same folder, so rename is atomic). */
 export function temporarySibling(target: string): string {
@@ -118,4 +119,48 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   const stale = entries.filter((e) => /^\..+\.tmp-\d+-[0-9a-f]{8}$/.test(e));
   await Promise.all(stale.map((e) => fs.rm(path.join(dir, e), { recursive: true, force: true })));
   return stale;
+}
+
+/**
+ * Reads a regular file of at most `maxBytes` (a JSON or a log of a run folder), never more: a
+ * symlink to /dev/zero, a FIFO or a giant file is refused before reading. Returns null when the
+ * file does not exist; other problems are a DataError naming the file.
+ */
+export async function readFileBounded(file: string, maxBytes: number): Promise<Buffer | null> {
+  let handle: fs.FileHandle;
+  try {
+    // O_NONBLOCK: a FIFO put in place of the file cannot block the open (it is refused just below).
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new DataError(`Não consegui ler ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, file, { cause: err });
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new DataError(`${file} não é um arquivo comum (é um dispositivo, uma pasta ou um pipe): não vou lê-lo.`, file);
+    if (stat.size > maxBytes) throw new DataError(`${file} tem ${stat.size} bytes, mais que o máximo esperado (${maxBytes}): não é um arquivo desta execução.`, file);
+    // Read at most maxBytes + 1 even if the file grows meanwhile.
+    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) throw new DataError(`${file} cresceu durante a leitura além de ${maxBytes} bytes: não vou lê-lo.`, file);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and parses a JSON file of at most `maxBytes`; null when absent; a DataError when unreadable or invalid. */
+export async function readJsonBounded<T>(file: string, maxBytes = 1 << 20): Promise<T | null> {
+  const bytes = await readFileBounded(file, maxBytes);
+  if (bytes === null) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (err) {
+    throw new DataError(`${file} está corrompido (JSON inválido: ${(err as Error).message}).`, file, { cause: err });
+  }
 }

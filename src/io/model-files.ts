@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
-import { writeFileAtomic } from './files';
+import { readFileBounded, readJsonBounded, writeFileAtomic } from './files';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -38,56 +38,95 @@ function bytesPerElement(spec: tf.io.WeightsManifestEntry): number {
   return spec.dtype === 'bool' ? 1 : 4;
 }
 
-/** Reads the artifacts of a saved layers model, checking every file with a clear error. */
+/** Largest model.json read (ours are ~20 kB). */
+const MAX_MODEL_JSON_BYTES = 16 << 20;
+/** Largest weights read (the bounds of validateOptions keep models far below this). */
+export const MAX_WEIGHT_BYTES = 1 << 30;
+
+type ManifestGroup = { paths: string[]; weights: tf.io.WeightsManifestEntry[] };
+
+/** Checks the manifest's form and returns the bytes its shapes need (a DataError naming model.json otherwise). */
+function manifestBytes(manifest: unknown, jsonPath: string): number {
+  const bad = (what: string) => new DataError(`${jsonPath}: manifesto de pesos inválido (${what}).`, jsonPath);
+  if (!Array.isArray(manifest)) throw bad('"weightsManifest" não é uma lista');
+  let total = 0;
+  for (const group of manifest as ManifestGroup[]) {
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw bad('cada grupo precisa de "paths" e "weights"');
+    for (const w of group.weights) {
+      if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw bad(`peso ${JSON.stringify(w?.name)} sem nome ou com forma ${JSON.stringify(w?.shape)}`);
+      }
+      if (!['float32', 'int32', 'bool'].includes(w.dtype)) throw bad(`peso ${w.name} com dtype ${JSON.stringify(w.dtype)}`);
+      total += w.shape.reduce((x, y) => x * y, 1) * bytesPerElement(w);
+      if (!(total <= MAX_WEIGHT_BYTES)) throw bad(`os pesos descritos passam de ${MAX_WEIGHT_BYTES} bytes`);
+    }
+  }
+  return total;
+}
+
+/**
+ * The weight file `p` of the manifest, confined to `dir`: a plain relative name whose real path
+ * (symlinks followed) stays inside the model's folder, and a regular file (never /dev/zero or a pipe).
+ */
+async function confinedWeightFile(dir: string, p: unknown, jsonPath: string): Promise<{ file: string; size: number }> {
+  if (typeof p !== 'string' || p === '' || path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
+    throw new DataError(`${jsonPath} cita o arquivo de pesos ${JSON.stringify(p)} fora da pasta do modelo: só nomes dentro de ${dir} são aceitos.`, jsonPath);
+  }
+  const file = path.join(dir, p);
+  let real: string;
+  let realDir: string;
+  try {
+    [real, realDir] = await Promise.all([fs.realpath(file), fs.realpath(dir)]);
+  } catch (err) {
+    throw new DataError(`Falta o arquivo de pesos ${file} (citado em ${jsonPath}).`, file, { cause: err });
+  }
+  const rel = path.relative(realDir, real);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new DataError(`${file} aponta para ${real}, fora da pasta do modelo: não vou lê-lo.`, file);
+  }
+  const stat = await fs.stat(real);
+  if (!stat.isFile()) throw new DataError(`${file} não é um arquivo comum (é um dispositivo, uma pasta ou um pipe): não vou lê-lo.`, file);
+  return { file, size: stat.size };
+}
+
+/**
+ * Reads the artifacts of a saved layers model, checking every file with a clear error. Every path
+ * of the manifest stays inside `dir`, and no more bytes are read than the manifest's shapes need.
+ */
 export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = path.join(dir, MODEL_JSON);
-  let text: string;
-  try {
-    text = await fs.readFile(jsonPath, 'utf8');
-  } catch (err) {
-    throw new DataError(`Não encontrei ${jsonPath}: a pasta não contém um modelo salvo.`, jsonPath, { cause: err });
-  }
-  let json: {
+  const json = await readJsonBounded<{
     modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    weightsManifest?: ManifestGroup[];
     format?: string;
     generatedBy?: string;
     convertedBy?: string | null;
-  };
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${jsonPath} está corrompido (JSON inválido: ${(err as Error).message}).`, jsonPath, { cause: err });
-  }
+  }>(jsonPath, MAX_MODEL_JSON_BYTES);
+  if (json === null) throw new DataError(`Não encontrei ${jsonPath}: a pasta não contém um modelo salvo.`, jsonPath);
   if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
     throw new DataError(`${jsonPath} não é um model.json do TensorFlow.js (falta "weightsManifest").`, jsonPath);
   }
+  const expected = manifestBytes(json.weightsManifest, jsonPath);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
+  const files: { file: string; size: number }[] = [];
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
-    for (const p of group.paths) {
-      const binPath = path.join(dir, p);
-      try {
-        buffers.push(await fs.readFile(binPath));
-      } catch (err) {
-        throw new DataError(`Falta o arquivo de pesos ${binPath} (citado em ${jsonPath}).`, binPath, { cause: err });
-      }
-    }
+    for (const p of group.paths) files.push(await confinedWeightFile(dir, p, jsonPath));
   }
-  const total = buffers.reduce((a, b) => a + b.byteLength, 0);
-  const expected = weightSpecs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1) * bytesPerElement(s), 0);
+  const total = files.reduce((a, f) => a + f.size, 0);
   if (total !== expected) {
     throw new DataError(
       `Os pesos em ${dir} têm ${total} bytes, mas ${MODEL_JSON} descreve ${expected} bytes: arquivo truncado ou de outro modelo.`,
-      path.join(dir, WEIGHTS_BIN),
+      files[0]?.file ?? path.join(dir, WEIGHTS_BIN),
     );
   }
   const weightData = new Uint8Array(total);
   let offset = 0;
-  for (const b of buffers) {
-    weightData.set(b, offset);
-    offset += b.byteLength;
+  for (const f of files) {
+    const bytes = await readFileBounded(f.file, f.size);
+    if (bytes === null || bytes.byteLength !== f.size) throw new DataError(`${f.file} mudou durante a leitura.`, f.file);
+    weightData.set(bytes, offset);
+    offset += bytes.byteLength;
   }
   return {
     modelTopology: json.modelTopology,

@@ -12,6 +12,7 @@ import { inNotebook } from '../notebook';
 import { LiveLossChart } from '../plots/live-loss';
 import { findLatestCheckpoint, loadWeightsInto, type NamedVariable } from '../train/checkpoint';
 import { fit, type FitOptions } from '../train/fit';
+import type { TrainingSettings } from '../train/run-record';
 import type { TrainResult, TrainableModel } from '../train/types';
 import { modelDiagramSvg } from './diagram';
 import type { ModelKind, ModelSpec } from './factory';
@@ -101,10 +102,10 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
     return Object.fromEntries(this.metricNames.map((m, i) => [m, sums[i] / n]));
   }
 
-  /** Writes params.json and the diagrams viz/{model,encoder,decoder}.svg, creating the run folder layout (GDL's `save`). */
-  async save(folder: string): Promise<void> {
+  /** Writes params.json (with `training`, when a training writes it) and the diagrams viz/{model,encoder,decoder}.svg, creating the run folder layout (GDL's `save`). */
+  async save(folder: string, training?: TrainingSettings): Promise<void> {
     const paths = await createRunFolder(folder);
-    await writeParams(folder, this.spec());
+    await writeParams(folder, this.spec(), training);
     for (const [name, model] of [['model', this.model], ['encoder', this.encoder], ['decoder', this.decoder]] as const) {
       await writeFileAtomic(path.join(paths.viz, `${name}.svg`), modelDiagramSvg(model));
     }

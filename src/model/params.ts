@@ -3,12 +3,12 @@
  * settings, and a manifest (package versions, backend, command, seed). Validated on load.
  */
 import * as tf from '@tensorflow/tfjs';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import { ConfigError, DataError } from '../errors';
-import { writeFileAtomic } from '../io/files';
+import { readJsonBounded } from '../io/files';
 import { PARAMS_FILE } from '../io/run-folder';
+import { writeSavedRun, type ResumeRecord, type TrainingSettings } from '../train/run-record';
 import type { ModelKind, ModelSpec } from './factory';
 import { validateOptions } from './options';
 
@@ -36,6 +36,10 @@ export interface RunManifest {
 export interface ParamsFile extends ModelSpec {
   format: typeof PARAMS_FORMAT;
   manifest: RunManifest;
+  /** How the run trains (absent in runs saved by `vae.save()` alone, or before this field existed). */
+  training?: TrainingSettings;
+  /** Every continuation of the run, in order. */
+  resumes?: ResumeRecord[];
 }
 
 function packageVersion(): string {
@@ -66,27 +70,17 @@ export function runManifest(seed: number | null = null): RunManifest {
   };
 }
 
-/** Writes params.json into `folder`. */
-export async function writeParams(folder: string, spec: ModelSpec): Promise<void> {
-  const file: ParamsFile = { format: PARAMS_FORMAT, ...spec, manifest: runManifest(spec.options.seed ?? null) };
-  await writeFileAtomic(path.join(folder, PARAMS_FILE), JSON.stringify(file, null, 2) + '\n');
+/** Writes params.json into `folder` (with the training settings when a training writes it). */
+export async function writeParams(folder: string, spec: ModelSpec, training?: TrainingSettings): Promise<void> {
+  const file: ParamsFile = { format: PARAMS_FORMAT, ...spec, manifest: runManifest(spec.options.seed ?? null), ...(training ? { training } : {}) };
+  await writeSavedRun(path.join(folder, PARAMS_FILE), file);
 }
 
 /** Reads and validates params.json of `folder` (Portuguese errors naming the file). */
 export async function readParams(folder: string, expectedKind?: ModelKind): Promise<ParamsFile> {
   const file = path.join(folder, PARAMS_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`Não encontrei ${file}: esta pasta não é uma execução salva (rode o treino ou vae.save(pasta) antes).`, file, { cause: err });
-  }
-  let params: ParamsFile;
-  try {
-    params = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${file} está corrompido (JSON inválido: ${(err as Error).message}).`, file, { cause: err });
-  }
+  const params = await readJsonBounded<ParamsFile>(file, 1 << 20);
+  if (params === null) throw new DataError(`Não encontrei ${file}: esta pasta não é uma execução salva (rode o treino ou vae.save(pasta) antes).`, file);
   if (params?.format !== PARAMS_FORMAT) {
     throw new DataError(`${file} não é um params.json do vae-didatico (formato "${params?.format}", esperado "${PARAMS_FORMAT}").`, file);
   }

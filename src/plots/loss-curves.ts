@@ -5,7 +5,7 @@ import { DataError } from '../errors';
 import { PALETTE } from './theme';
 import { countOf } from './inputs';
 
-/** One line of the training log (header epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend). */
+/** One line of the training log (header epoch,loss,vae_r_loss,vae_kl_loss,seconds,images_per_second,backend,learning_rate; older logs lack the last column). */
 export type LogRow = Record<string, number | string>;
 
 /** Options of `lossCurves`. */

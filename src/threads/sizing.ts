@@ -18,3 +18,14 @@ export function splitBatch(n: number, k: number): number[] {
   const shares = Math.min(k, n);
   return Array.from({ length: shares }, (_, i) => Math.floor(n / shares) + (i < n % shares ? 1 : 0));
 }
+
+/**
+ * A requested worker count, capped by the cores of this machine (each worker holds a copy of the
+ * model and of its backend: `workers: 200` would take gigabytes and run no faster). `warn` gets the note.
+ */
+export function capWorkerCount(requested: number, warn: (message: string) => void = console.warn): number {
+  const cores = availableParallelism();
+  if (requested <= cores) return requested;
+  warn(`Aviso: workers = ${requested} é mais que os ${cores} núcleos desta máquina; usando ${cores} (--workers ${cores}).`);
+  return cores;
+}

@@ -3,15 +3,15 @@
  * N batches, checkpoints every epoch, the CSV log, and the step learning-rate decay.
  */
 import * as tf from '@tensorflow/tfjs';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { TrainingError } from '../errors';
 import { formatPt } from '../text';
-import { writeFileAtomic } from '../io/files';
+import { readFileBounded, writeFileAtomic } from '../io/files';
+import { fsErrorMessage, isFsError, withFsErrors } from '../io/fs-errors';
 import { saveGreyImage } from '../io/images';
 import { createProgressBar, formatDuration, type ProgressBar } from '../progress';
 import { LATEST } from '../io/run-folder';
-import { epochFolderName, writeCheckpoint, type CheckpointInfo } from './checkpoint';
+import { epochFolderName, nonFiniteVariables, writeCheckpoint, type CheckpointInfo } from './checkpoint';
 import { Rng, hashSeed } from './rng';
 import type { BatchLogs, Callback, EpochLogs, TrainContext, TrainResult } from './types';
 
@@ -76,13 +76,21 @@ export class SampleImageCallback implements Callback {
     const [h, w, c] = model.inputDim;
     const grey = c === 1 ? pixels : pixels.filter((_, i) => i % c === 0);
     const file = path.join(this.imagesDir, `img_${String(logs.epoch).padStart(3, '0')}_${logs.batch}.jpg`);
-    await saveGreyImage(file, grey, w, h, { scale: this.options.scale ?? 4 });
+    await withFsErrors(file, 'gravar', () => saveGreyImage(file, grey, w, h, { scale: this.options.scale ?? 4 }));
   }
+}
+
+/** The sentence that says which checkpoint is intact after a failure (or that there is none yet). */
+export function intactCheckpointSentence(last: { dir: string; epoch: number } | null): string {
+  return last ? ` O último checkpoint válido continua em ${last.dir} (época ${last.epoch}).` : ' Ainda não há checkpoint válido desta execução.';
 }
 
 /**
  * At every epoch end writes `weights/weights-EEE-LOSS/` and `weights/weights/` (latest),
  * like GDL's two ModelCheckpoint callbacks. `keep: 'latest'` skips the per-epoch folders.
+ * Before writing, the weights must be finite and give a finite loss on `probe` (a diverged run
+ * can end an epoch with huge but finite weights that turn NaN at the next step): otherwise the
+ * epoch is not saved and the previous checkpoint stays the last one.
  */
 export class CheckpointCallback implements Callback {
   /** The last checkpoint written (or found when resuming). */
@@ -96,13 +104,41 @@ export class CheckpointCallback implements Callback {
       backend?: string;
       /** The checkpoint a resumed run started from (named in errors until a new one is saved). */
       previous?: { dir: string; epoch: number };
+      /** A few training images: the loss on them (ε = 0) must be finite for a checkpoint to be written. */
+      probe?: tf.Tensor4D;
       onSaved?: (info: CheckpointInfo) => void;
     } = {},
   ) {
     this.lastSaved = options.previous ?? null;
   }
 
+  /** Why the model is not fit to be saved (non-finite weights or loss), or null. */
+  private invalidity(logs: EpochLogs, ctx: TrainContext): string | null {
+    const badMetrics = Object.entries(logs.metrics).filter(([, v]) => !Number.isFinite(v));
+    if (badMetrics.length) return `métricas da época não finitas: ${badMetrics.map(([k, v]) => `${k}=${v}`).join(', ')}`;
+    const badWeights = nonFiniteVariables(ctx.model.namedVariables());
+    if (badWeights.length) return `pesos com NaN/Inf em ${badWeights.slice(0, 3).join(', ')}${badWeights.length > 3 ? '…' : ''}`;
+    const probe = this.options.probe;
+    if (probe) {
+      const values = tf.tidy(() => {
+        const eps = tf.zeros([probe.shape[0], ctx.model.zDim]) as tf.Tensor2D;
+        return ctx.model.lossTerms(probe, eps, false).map((t) => t.dataSync()[0]);
+      });
+      if (!values.every(Number.isFinite)) {
+        return `com os pesos do fim da época, a loss de ${probe.shape[0]} imagens de treino dá ${ctx.model.metricNames.map((m, i) => `${m}=${values[i]}`).join(', ')}`;
+      }
+    }
+    return null;
+  }
+
   async onEpochEnd(logs: EpochLogs, ctx: TrainContext): Promise<void> {
+    const invalid = this.invalidity(logs, ctx);
+    if (invalid) {
+      throw new TrainingError(
+        `O treino divergiu na época ${logs.epoch} (${invalid}): o checkpoint desta época não foi gravado.` +
+          intactCheckpointSentence(this.lastSaved) + ' Tente uma learning rate menor.',
+      );
+    }
     const info: CheckpointInfo = {
       epoch: logs.epoch,
       logs: { ...logs.metrics, seconds: logs.seconds, images_per_second: logs.imagesPerSecond, backend: this.options.backend ?? '' },
@@ -117,9 +153,9 @@ export class CheckpointCallback implements Callback {
       try {
         await writeCheckpoint(target, ctx.model.model, ctx.optimizer, variables, info);
       } catch (err) {
-        const kept = this.lastSaved ? ` O último checkpoint válido continua em ${this.lastSaved.dir} (época ${this.lastSaved.epoch}).` : '';
-        const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? ' (disco cheio)' : '';
-        throw new TrainingError(`Não foi possível salvar o checkpoint em ${target}${full}: ${(err as Error).message}.${kept}`, { cause: err });
+        const reason = isFsError(err) ? fsErrorMessage(err.code, target, 'gravar') : `Não foi possível salvar o checkpoint em ${target}: ${(err as Error).message}`;
+        const written = target !== targets[0] ? ` (${targets[0]} da época ${logs.epoch} foi gravado.)` : '';
+        throw new TrainingError(`Checkpoint da época ${logs.epoch} não gravado. ${reason}${written}${intactCheckpointSentence(this.lastSaved)}`, { cause: err });
       }
     }
     this.lastSaved = { dir: targets[targets.length - 1], epoch: logs.epoch };
@@ -127,10 +163,75 @@ export class CheckpointCallback implements Callback {
   }
 }
 
+/** The columns of training_log.csv: epoch, the metrics, timing, backend, and the learning rate of the epoch. */
+export function logColumns(metricNames: readonly string[]): string[] {
+  return ['epoch', ...metricNames, 'seconds', 'images_per_second', 'backend', 'learning_rate'];
+}
+
+/** One CSV row from an epoch's values (seconds to 3 decimals, images/s to 1, like every row). */
+function logRow(columns: string[], values: Record<string, number | string | undefined>): string {
+  const cell = (c: string) => {
+    const v = values[c];
+    if (v === undefined || v === '') return '';
+    if (c === 'seconds') return String(Number(Number(v).toFixed(3)));
+    if (c === 'images_per_second') return String(Number(Number(v).toFixed(1)));
+    return String(v);
+  };
+  return columns.map(cell).join(',');
+}
+
+/** The saved numbers of an epoch (checkpoint.json) that can stand for its missing CSV row. */
+export interface RestorableEpoch {
+  epoch: number;
+  logs?: Record<string, number | string>;
+  learningRate?: number;
+}
+
 /**
- * Appends one row per epoch to `training_log.csv` (epoch, metrics, seconds, images/s, backend).
- * The whole file is rewritten atomically each time, so a crash never leaves half a row.
- * When resuming at epoch E, rows after E are dropped and row E is restored from the checkpoint.
+ * The rows a continued log keeps when training continues after `fromEpoch`: rows up to that epoch
+ * (a crash may have left later ones), row `fromEpoch` restored from its checkpoint when the crash
+ * came between the checkpoint and the CSV. A log from before the learning_rate column is read too
+ * (its rows get an empty rate). Throws when the rows would leave a gap (a checkpoint that claims
+ * a later epoch than the log, `--initial-epoch` past the log's end) or the file is another log.
+ */
+export async function continueLog(file: string, metricNames: readonly string[], fromEpoch: number, restore: RestorableEpoch | null): Promise<string[]> {
+  const columns = logColumns(metricNames);
+  const header = columns.join(',');
+  const bytes = await withFsErrors(file, 'ler', () => readFileBounded(file, 64 << 20));
+  const lines = (bytes?.toString('utf8') ?? '').split(/\r?\n/).filter((l) => l.trim() !== ''); // CRLF too: a log saved by a spreadsheet
+  let body = lines.slice(1);
+  if (lines.length && lines[0] !== header) {
+    if (lines[0] !== columns.slice(0, -1).join(',')) {
+      throw new TrainingError(`${file} tem outro cabeçalho ("${lines[0]}"); esperado "${header}". Não vou sobrescrevê-lo.`);
+    }
+    body = body.map((l) => l + ','); // the log of an older version: no learning_rate column yet
+  }
+  const byEpoch = new Map<number, string>();
+  body.forEach((line, i) => {
+    const epoch = Number(line.split(',')[0]);
+    if (!Number.isInteger(epoch) || epoch < 1) throw new TrainingError(`${file}, linha ${i + 2}: época ilegível ("${line.slice(0, 40)}"). Corrija ou apague essa linha.`);
+    if (epoch <= fromEpoch && !byEpoch.has(epoch)) byEpoch.set(epoch, line);
+  });
+  if (!byEpoch.has(fromEpoch) && restore?.epoch === fromEpoch && restore.logs) {
+    byEpoch.set(fromEpoch, logRow(columns, { ...restore.logs, epoch: fromEpoch, backend: String(restore.logs.backend ?? ''), learning_rate: restore.learningRate }));
+  }
+  const epochs = [...byEpoch.keys()].sort((x, y) => x - y);
+  const missing: number[] = [];
+  if (epochs.length) for (let e = epochs[0]; e <= fromEpoch; e++) if (!byEpoch.has(e)) missing.push(e);
+  if (missing.length) {
+    const span = missing.length > 1 ? `${missing[0]} a ${missing[missing.length - 1]}` : String(missing[0]);
+    throw new TrainingError(
+      `${file} tem as épocas ${epochs[0]} a ${epochs.filter((e) => e < missing[0]).pop() ?? epochs[0]}, mas o treino continuaria depois da época ${fromEpoch}: ` +
+        `faltariam as linhas ${span}. Continue do checkpoint da última época do log (--initial-epoch ou --resume; um checkpoint.json editado?) ou recomece com --overwrite.`,
+    );
+  }
+  return epochs.map((e) => byEpoch.get(e)!);
+}
+
+/**
+ * Appends one row per epoch to `training_log.csv` (epoch, metrics, seconds, images/s, backend,
+ * learning rate). The whole file is rewritten atomically each time, so a crash never leaves half a
+ * row. When continuing after epoch E, `continueLog` decides the rows kept.
  */
 export class CsvLoggerCallback implements Callback {
   private rows: string[] = [];
@@ -139,71 +240,41 @@ export class CsvLoggerCallback implements Callback {
   constructor(
     private readonly file: string,
     private readonly backend: string,
-    private readonly resume: { epoch: number; logs?: Record<string, number | string> } | null = null,
+    private readonly resume: RestorableEpoch | null = null,
   ) {}
 
-  private columns(metricNames: readonly string[]): string[] {
-    return ['epoch', ...metricNames, 'seconds', 'images_per_second', 'backend'];
-  }
-
   async onTrainBegin(ctx: TrainContext): Promise<void> {
-    const columns = this.columns(ctx.model.metricNames);
-    this.header = columns.join(',');
+    this.header = logColumns(ctx.model.metricNames).join(',');
     this.rows = [];
     if (ctx.params.initialEpoch === 0) return; // a new run starts a new log, like Keras' CSVLogger
-    let text = '';
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch {
-      // no log yet
-    }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    if (lines.length && lines[0] !== this.header) {
-      throw new TrainingError(`${this.file} tem outro cabeçalho ("${lines[0]}"); esperado "${this.header}". Não vou sobrescrevê-lo.`);
-    }
-    const epochs = new Set<number>();
-    for (const line of lines.slice(1)) {
-      const epoch = Number(line.split(',')[0]);
-      if (epoch <= ctx.params.initialEpoch && !epochs.has(epoch)) {
-        epochs.add(epoch);
-        this.rows.push(line);
-      }
-    }
-    const last = ctx.params.initialEpoch;
-    if (!epochs.has(last) && this.resume?.epoch === last && this.resume.logs) {
-      const logs = this.resume.logs;
-      this.rows.push(columns.map((c) => (c === 'epoch' ? String(last) : c === 'backend' ? String(logs.backend ?? '') : String(logs[c] ?? ''))).join(','));
-    }
-    this.rows.sort((a, b) => Number(a.split(',')[0]) - Number(b.split(',')[0]));
+    this.rows = await continueLog(this.file, ctx.model.metricNames, ctx.params.initialEpoch, this.resume);
     await this.write();
   }
 
   async onEpochEnd(logs: EpochLogs, ctx: TrainContext): Promise<void> {
-    const values: Record<string, number | string> = {
-      epoch: logs.epoch,
-      ...logs.metrics,
-      seconds: Number(logs.seconds.toFixed(3)),
-      images_per_second: Number(logs.imagesPerSecond.toFixed(1)),
-      backend: this.backend,
-    };
-    this.rows.push(this.columns(ctx.model.metricNames).map((c) => String(values[c])).join(','));
+    const values = { epoch: logs.epoch, ...logs.metrics, seconds: logs.seconds, images_per_second: logs.imagesPerSecond, backend: this.backend, learning_rate: logs.learningRate };
+    this.rows.push(logRow(logColumns(ctx.model.metricNames), values));
     await this.write();
   }
 
   private async write(): Promise<void> {
-    await writeFileAtomic(this.file, [this.header, ...this.rows].join('\n') + '\n');
+    await withFsErrors(this.file, 'gravar', () => writeFileAtomic(this.file, [this.header, ...this.rows].join('\n') + '\n'));
   }
 }
 
-/** GDL's `step_decay_schedule`: lr = initial · decay^floor((epoch − 1) / stepSize). */
+/**
+ * GDL's `step_decay_schedule`: lr = initial · decay^floor((epoch − firstEpoch) / stepSize), with
+ * firstEpoch 1 — or the epoch from which a learning rate changed on resume applies.
+ */
 export class StepDecayCallback implements Callback {
   constructor(
     private readonly initialLr: number,
     private readonly decayFactor: number,
     private readonly stepSize = 1,
+    private readonly firstEpoch = 1,
   ) {}
 
   onEpochBegin(epoch: number, ctx: TrainContext): void {
-    ctx.setLearningRate(this.initialLr * this.decayFactor ** Math.floor((epoch - 1) / this.stepSize));
+    ctx.setLearningRate(this.initialLr * this.decayFactor ** Math.floor((epoch - this.firstEpoch) / this.stepSize));
   }
 }

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataError, ShapeError } from '../errors';
-import { replaceDirAtomic, writeFileAtomic } from '../io/files';
+import { DataError, OptimizerStateMissingError, ShapeError } from '../errors';
+import { readFileBounded, readJsonBounded, replaceDirAtomic, writeFileAtomic } from '../io/files';
 import { folderSaveHandler, readModelArtifacts } from '../io/model-files';
 import { LATEST } from '../io/run-folder';
 
@@ -52,9 +52,12 @@ async function writeOptimizerState(dir: string, optimizer: tf.Optimizer, variabl
   const weights = await optimizer.getWeights();
   const iter = weights.find((w) => w.name === 'iter');
   const moments = weights.filter((w) => w.name !== 'iter');
+  // getWeights() makes a new scalar for the iteration count (the moments are the optimizer's own variables).
+  const iterations = iter ? (await iter.tensor.data())[0] : 0;
+  iter?.tensor.dispose();
   const state: OptimizerState = {
     class: 'Adam',
-    iterations: iter ? (await iter.tensor.data())[0] : 0,
+    iterations,
     variables: variables.map((v) => ({ name: v.name, shape: v.variable.shape })),
   };
   if (moments.length !== 0 && moments.length !== 2 * variables.length) {
@@ -69,6 +72,11 @@ async function writeOptimizerState(dir: string, optimizer: tf.Optimizer, variabl
   }
   await writeFileAtomic(path.join(dir, OPTIMIZER_BIN), bytes);
   await writeFileAtomic(path.join(dir, OPTIMIZER_JSON), JSON.stringify(state, null, 1));
+}
+
+/** Names of the variables holding a NaN or ±Inf (a diverged training); empty when all are finite. */
+export function nonFiniteVariables(variables: NamedVariable[]): string[] {
+  return variables.filter((v) => tf.tidy(() => tf.all(tf.isFinite(v.variable)).dataSync()[0] === 0)).map((v) => v.name);
 }
 
 /** Writes one complete checkpoint folder at `target` (atomically replacing what was there). */
@@ -86,11 +94,15 @@ export async function writeCheckpoint(
   });
 }
 
-/** Reads `checkpoint.json` of a folder, or null when absent/unreadable (an incomplete folder). */
+/** Reads `checkpoint.json` of a folder, or null when absent/unreadable/implausible (an incomplete folder). */
 export async function readCheckpointInfo(dir: string): Promise<CheckpointInfo | null> {
   try {
-    const info = JSON.parse(await fs.readFile(path.join(dir, CHECKPOINT_JSON), 'utf8')) as CheckpointInfo;
-    return Number.isInteger(info.epoch) ? info : null;
+    const info = await readJsonBounded<CheckpointInfo>(path.join(dir, CHECKPOINT_JSON), 1 << 20);
+    if (!info || !Number.isInteger(info.epoch) || info.epoch < 1 || typeof info.logs !== 'object' || info.logs === null) return null;
+    // A per-epoch folder says its epoch in its name (weights-EEE-...): a checkpoint.json claiming another is not trusted.
+    const named = /^weights-(\d{3,})-/.exec(path.basename(dir));
+    if (named && Number(named[1]) !== info.epoch) return null;
+    return info;
   } catch {
     return null;
   }
@@ -144,23 +156,26 @@ export async function loadWeightsInto(dir: string, variables: NamedVariable[]): 
 /** Restores the Adam state written by `writeCheckpoint` (variables must match by name and shape). */
 export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, variables: NamedVariable[]): Promise<number> {
   const jsonPath = path.join(dir, OPTIMIZER_JSON);
-  let state: OptimizerState;
+  let state: OptimizerState | null;
   try {
-    state = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    state = await readJsonBounded<OptimizerState>(jsonPath, 4 << 20);
   } catch (err) {
     throw new DataError(`Não consegui ler o estado do otimizador em ${jsonPath}: ${(err as Error).message}`, jsonPath, { cause: err });
   }
+  if (state === null) throw new OptimizerStateMissingError(`Falta ${jsonPath} (estado do otimizador).`, jsonPath);
   const names = variables.map((v) => `${v.name}[${v.variable.shape}]`).join(',');
   const saved = (state.variables ?? []).map((v) => `${v.name}[${v.shape}]`).join(',');
   if (names !== saved) {
     throw new ShapeError(`O estado do otimizador em ${jsonPath} é de outro modelo (variáveis diferentes).`);
   }
   const binPath = path.join(dir, OPTIMIZER_BIN);
-  const bytes = await fs.readFile(binPath).catch((err) => {
-    throw new DataError(`Falta ${binPath} (estado do otimizador).`, binPath, { cause: err });
-  });
   const sizes = variables.map((v) => v.variable.size);
   const total = sizes.reduce((a, b) => a + b, 0);
+  // Never more than the moments of these variables: m and v, float32 each.
+  const bytes = await readFileBounded(binPath, 2 * total * 4).catch((err) => {
+    throw new DataError(`${binPath}: ${(err as Error).message}`, binPath, { cause: err });
+  });
+  if (bytes === null) throw new OptimizerStateMissingError(`Falta ${binPath} (estado do otimizador).`, binPath);
   if (bytes.byteLength !== 2 * total * 4) {
     if (bytes.byteLength === 0 && state.iterations === 0) return 0;
     throw new DataError(`${binPath} tem ${bytes.byteLength} bytes; esperado ${2 * total * 4}.`, binPath);
