@@ -1,6 +1,7 @@
 /** vae-didatico: the one entry point that notebooks, the CLI and tests import. Re-exports only. */
 export * from './errors';
 export * from './backend';
+export { nativeBlasStatus, type NativeBlasStatus } from './kernels';
 export * from './notebook';
 export * from './progress';
 export * from './data';

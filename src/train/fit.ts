@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../backend';
+import { engineName, initBackend } from '../backend';
 import { ConfigError, ShapeError, formatShape } from '../errors';
 import { removeStaleTemporaries } from '../io/files';
 import { inNotebook } from '../notebook';
@@ -128,7 +128,7 @@ export async function fit(model: FitModel, options: TrainOptions): Promise<Train
     workerCount > 1 && count >= batchSize
       ? await createParallelEngine(model, model.optimizer, workerCount, backend.name)
       : new LocalEngine(model, model.optimizer);
-  const backendLabel = backend.name + (backend.gpu ? ' (GPU)' : '') + (engine.threads > 1 ? ` (${engine.threads} threads)` : '');
+  const backendLabel = engineName(backend) + (backend.gpu ? ' (GPU)' : '') + (engine.threads > 1 ? ` (${engine.threads} threads)` : '');
 
   const callbacks: Callback[] = [
     new StepDecayCallback(model.learningRate, options.lrDecay ?? 1),
