@@ -95,6 +95,26 @@ test('native: convolution kernels on odd shapes (stride 1/2/3, same/valid/explic
   for (const line of checkConvKernels('native', ODD_CASES)) t.diagnostic(line);
 });
 
+/** Stride-1 cases for the merged interior runs of im2col / col2im (see src/kernels/native/layout.ts). */
+const STRIDE1_CASES: ConvCase[] = [
+  { name: 'even 4x4 filter, s1 same', x: [2, 6, 7, 3], f: [4, 4, 3, 2], strides: [1, 1], pad: 'same' },
+  { name: '5x5 filter, s1 valid', x: [2, 9, 8, 2], f: [5, 5, 2, 3], strides: [1, 1], pad: 'valid' },
+  { name: 'image narrower than the filter, s1 same (no interior)', x: [1, 2, 2, 3], f: [3, 3, 3, 2], strides: [1, 1], pad: 'same' },
+  { name: 'explicit pad [2,0]x[0,2], s1', x: [1, 5, 4, 2], f: [3, 3, 2, 2], strides: [1, 1], pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
+  { name: '1x3 filter, s1 same, 5 channels', x: [2, 3, 9, 5], f: [1, 3, 5, 4], strides: [1, 1], pad: 'same' },
+];
+
+test('native: stride-1 convolutions with merged runs (even, wide and one-row filters, explicit padding)', { skip }, async (t) => {
+  await use('native');
+  for (const line of checkConvKernels('native', STRIDE1_CASES)) t.diagnostic(line);
+  const previous = setSimdEnabled(false);
+  try {
+    checkConvKernels('native (JS loops)', STRIDE1_CASES);
+  } finally {
+    setSimdEnabled(previous);
+  }
+});
+
 test('native: 1×1 stride-1 convolutions (no im2col) and batches split in chunks', { skip }, async () => {
   await use('native');
   const pointwise: ConvCase = { name: '1x1 s1 valid', x: [3, 5, 6, 4], f: [1, 1, 4, 3], strides: [1, 1], pad: 'valid' };

@@ -38,7 +38,8 @@ export function heap(backend: BackendWasmLike): Float32Array {
 }
 
 /**
- * Scratch for the run loops: a tensor of `maxRun` zeros (the source of zero runs). Allocate it
+ * Scratch for the run loops: a tensor of `maxRun` zeros (the source of zero runs: at least the
+ * longest run zeroed, KW·C floats for a padded row of im2col). Allocate it
  * with the call's other buffers, then bind with `runsFor` after the last allocation.
  */
 export function allocZeros(backend: BackendWasmLike, maxRun: number): tf.TensorInfo {

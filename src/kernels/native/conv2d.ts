@@ -50,7 +50,7 @@ export function convForward(
   const direct = isPointwise(g);
   const perChunk = direct ? g.batch : imagesPerChunk(pixels * K, g.batch);
   const col = direct || K === 0 ? null : alloc(backend, [perChunk * pixels * K]);
-  const zeros = allocZeros(backend, Math.max(g.inChannels, cout));
+  const zeros = allocZeros(backend, Math.max(g.filterWidth * g.inChannels, cout));
   // Every allocation is done: heap offsets and views are stable until we return.
   const runs = runsFor(backend, zeros);
   const h = heap(backend);

@@ -43,7 +43,7 @@ export function conv2DBackpropFilterNative(args: KernelArgs): tf.TensorInfo {
   const direct = isPointwise(g);
   const perChunk = direct ? g.batch : imagesPerChunk(pixels * K, g.batch);
   const col = direct ? null : alloc(backend, [perChunk * pixels * K]);
-  const zeros = allocZeros(backend, g.inChannels);
+  const zeros = allocZeros(backend, g.filterWidth * g.inChannels);
   const runs = runsFor(backend, zeros);
   const h = heap(backend);
   const xo = at(backend, x);

@@ -52,57 +52,96 @@ export function jsRuns(heap: Float32Array): Runs {
   };
 }
 
+/**
+ * The ow ranges of one output row: [lo[kw], hi[kw]) where tap kw reads inside the image, and, for
+ * stride 1 and dilation 1, the interior [inner0, inner1) where every tap does. There, for one
+ * pixel, the KW taps are KW·C consecutive floats both in x (iw = ow − pl + kw) and in col
+ * ((kh·KW + kw)·C + ci): one run of KW·C floats per pixel instead of KW runs of C.
+ */
+function columnRanges(g: Conv2DGeometry): { lo: number[]; hi: number[]; inner0: number; inner1: number } {
+  const { inWidth: W, outWidth: OW, filterWidth: KW, strideWidth: sw, dilationWidth: dw, padLeft: pl } = g;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let kw = 0; kw < KW; kw++) [lo[kw], hi[kw]] = validRange(W, OW, sw, kw * dw - pl);
+  let inner0 = 0;
+  let inner1 = 0;
+  if (sw === 1 && dw === 1 && KW > 1) {
+    inner0 = Math.max(...lo);
+    inner1 = Math.max(inner0, Math.min(...hi));
+  }
+  return { lo, hi, inner0, inner1 };
+}
+
 /** im2col of images b0 … b0+nb−1 (x and col are float offsets in the heap). */
 export function im2col(runs: Runs, x: number, g: Conv2DGeometry, b0: number, nb: number, col: number): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: pt, padLeft: pl } = g;
   const K = KH * KW * C;
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (let kw = 0; kw < KW; kw++) [lo[kw], hi[kw]] = validRange(W, OW, sw, kw * dw - pl);
+  const { lo, hi, inner0, inner1 } = columnRanges(g);
+  // Tap kw for the pixels ow ∈ [from, to): zeros outside the image, x inside.
+  const tap = (xRow: number, d: number, kw: number, from: number, to: number) => {
+    const l = Math.min(Math.max(lo[kw], from), to);
+    const h = Math.min(Math.max(hi[kw], l), to);
+    if (l > from) runs.zero(d + from * K, l - from, C, K);
+    if (h > l) runs.copy(xRow + (l * sw + kw * dw - pl) * C, d + l * K, h - l, C, sw * C, K);
+    if (to > h) runs.zero(d + h * K, to - h, C, K);
+  };
   for (let b = 0; b < nb; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const rowBase = col + (b * OH + oh) * OW * K;
       for (let kh = 0; kh < KH; kh++) {
         const ih = oh * sh + kh * dh - pt;
-        const inside = ih >= 0 && ih < H;
+        const d0 = rowBase + kh * KW * C;
+        if (ih < 0 || ih >= H) {
+          runs.zero(d0, OW, KW * C, K);
+          continue;
+        }
         const xRow = x + ((b0 + b) * H + ih) * W * C;
-        for (let kw = 0; kw < KW; kw++) {
-          const d = rowBase + (kh * KW + kw) * C;
-          if (!inside) {
-            runs.zero(d, OW, C, K);
-            continue;
+        if (inner1 > inner0) {
+          runs.copy(xRow + (inner0 - pl) * C, d0 + inner0 * K, inner1 - inner0, KW * C, C, K);
+          for (let kw = 0; kw < KW; kw++) {
+            tap(xRow, d0 + kw * C, kw, 0, inner0);
+            tap(xRow, d0 + kw * C, kw, inner1, OW);
           }
-          const l = lo[kw];
-          const h = hi[kw];
-          if (l > 0) runs.zero(d, l, C, K);
-          if (h > l) runs.copy(xRow + (l * sw + kw * dw - pl) * C, d + l * K, h - l, C, sw * C, K);
-          if (h < OW) runs.zero(d + h * K, OW - h, C, K);
+        } else {
+          for (let kw = 0; kw < KW; kw++) tap(xRow, d0 + kw * C, kw, 0, OW);
         }
       }
     }
   }
 }
 
-/** col2im of z (rows of images b0 … b0+nb−1) added into dx, whose rows of those images must be zero. */
+/**
+ * col2im of z (rows of images b0 … b0+nb−1) added into dx, whose rows of those images must be
+ * zero. In the interior runs of KW·C floats (stride 1), consecutive pixels add into overlapping
+ * dx ranges; the runs are done one after the other, so every term is added.
+ */
 export function col2imAdd(runs: Runs, z: number, g: Conv2DGeometry, b0: number, nb: number, dx: number): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: pt, padLeft: pl } = g;
   const K = KH * KW * C;
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (let kw = 0; kw < KW; kw++) [lo[kw], hi[kw]] = validRange(W, OW, sw, kw * dw - pl);
+  const { lo, hi, inner0, inner1 } = columnRanges(g);
+  const tap = (zRow: number, dxRow: number, kw: number, from: number, to: number) => {
+    const l = Math.min(Math.max(lo[kw], from), to);
+    const h = Math.min(Math.max(hi[kw], l), to);
+    if (h > l) runs.add(zRow + l * K + kw * C, dxRow + (l * sw + kw * dw - pl) * C, h - l, C, K, sw * C);
+  };
   for (let b = 0; b < nb; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const rowBase = z + (b * OH + oh) * OW * K;
       for (let kh = 0; kh < KH; kh++) {
         const ih = oh * sh + kh * dh - pt;
         if (ih < 0 || ih >= H) continue;
+        const zRow = rowBase + kh * KW * C;
         const dxRow = dx + ((b0 + b) * H + ih) * W * C;
-        for (let kw = 0; kw < KW; kw++) {
-          const l = lo[kw];
-          const h = hi[kw];
-          if (h > l) runs.add(rowBase + l * K + (kh * KW + kw) * C, dxRow + (l * sw + kw * dw - pl) * C, h - l, C, K, sw * C);
+        if (inner1 > inner0) {
+          runs.add(zRow + inner0 * K, dxRow + (inner0 - pl) * C, inner1 - inner0, KW * C, K, C);
+          for (let kw = 0; kw < KW; kw++) {
+            tap(zRow, dxRow, kw, 0, inner0);
+            tap(zRow, dxRow, kw, inner1, OW);
+          }
+        } else {
+          for (let kw = 0; kw < KW; kw++) tap(zRow, dxRow, kw, 0, OW);
         }
       }
     }
