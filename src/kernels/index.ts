@@ -26,7 +26,7 @@ import { wasmKernels } from './wasm';
 
 export type { InstalledKernel } from './registry';
 export { LEAKY_RELU_GRAD } from './gradients';
-export { nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './native';
+export { holdSingleThreadedBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './native';
 
 const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').KernelConfig; description: string }[]> = {
   wasm: wasmKernels,

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { holdSingleThreadedBlas } from '../kernels';
 import { getOptimizerLearningRate, lossAndGradients, setOptimizerLearningRate, type TrainingEngine } from './engine';
 import type { TrainableModel } from './types';
 import { WorkerHandle } from './worker-handle';
@@ -75,6 +76,8 @@ export class ParallelEngine implements TrainingEngine {
     private readonly optimizer: tf.Optimizer,
     private readonly workers: TrainingWorker[],
     buffers: { combined: SharedArrayBuffer; slots: SharedArrayBuffer[] },
+    /** Gives back the BLAS threads (every thread of the pool calls the BLAS with one). */
+    private readonly releaseBlas: () => void,
   ) {
     this.variables = model.namedVariables().map((v) => v.variable);
     this.sizes = this.variables.map((v) => v.size);
@@ -96,6 +99,7 @@ export class ParallelEngine implements TrainingEngine {
     const combined = new SharedArrayBuffer(total * 4);
     const slots = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(total * 4));
     const script = path.join(__dirname, 'worker.js');
+    const releaseBlas = holdSingleThreadedBlas();
     const handles = slots.map((slot) => {
       const init: WorkerInit = { backend, spec: model.workerSpec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
       return new WorkerHandle<ToWorker, FromWorker>(new Worker(script, { workerData: init }), 'de treino');
@@ -104,9 +108,10 @@ export class ParallelEngine implements TrainingEngine {
       await Promise.all(handles.map((h) => h.reply()));
     } catch (err) {
       await Promise.all(handles.map((h) => h.worker.terminate()));
+      releaseBlas();
       throw err;
     }
-    return new ParallelEngine(model, optimizer, handles, { combined, slots });
+    return new ParallelEngine(model, optimizer, handles, { combined, slots }, releaseBlas);
   }
 
   async step(x: Float32Array, eps: Float32Array, n: number): Promise<number[]> {
@@ -172,6 +177,7 @@ export class ParallelEngine implements TrainingEngine {
 
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop({ type: 'exit' })));
+    this.releaseBlas();
   }
 }
 

@@ -15,10 +15,12 @@
  *    kernels) the same calls run at 100–150 GFLOP/s. So, unless the user set OPENBLAS_CORETYPE,
  *    we name the best family the CPU's flags allow (/proc/cpuinfo: AVX-512 F/BW/DQ/VL → SkylakeX,
  *    AVX2 + FMA → Haswell; otherwise OpenBLAS decides).
- *  - Threads: `nativeBlasThreads()` (1 by default, VAE_BLAS_THREADS to change). One BLAS thread
- *    per training thread measured faster than OpenBLAS's own threads under a single training
- *    thread (see ../../train/parallel.ts, defaultWorkerCount), and OpenBLAS runs concurrent calls
- *    from several threads correctly when each uses one thread (checked by the tests).
+ *  - Threads (OpenBLAS's count is one per process): while worker threads compute in parallel
+ *    (data-parallel training, EncoderPool) each BLAS call must use one thread — OpenBLAS has one
+ *    thread pool, and concurrent multi-threaded calls from several threads queue on it; with one
+ *    thread each, concurrent calls run side by side (checked by the tests). The pools ask for
+ *    that with `holdSingleThreadedBlas()`. Otherwise (one thread computing: predict, a decoded
+ *    grid) each call may use `soloThreads` (VAE_BLAS_THREADS, default: every core, at most 8).
  * The variables are set only while the library loads, so child processes (PyTorch in the
  * benchmark) do not inherit them.
  *
@@ -27,6 +29,7 @@
  * which loads the library first (initBackend runs there before any worker starts).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
 /** What the native path does and why (for `npm run doctor` and the backend line). */
@@ -72,6 +75,8 @@ const TRANS = 112;
 
 let loaded: Loaded | null = null;
 let status: NativeBlasStatus | null = null;
+/** Pools of worker threads currently computing in parallel (see holdSingleThreadedBlas). */
+let holders = 0;
 
 /** The CPU flags of /proc/cpuinfo (empty where there is none). */
 function cpuFlags(): Set<string> {
@@ -90,10 +95,11 @@ export function openblasCoreFor(flags: Set<string>): string | null {
   return null;
 }
 
-/** Threads per GEMM call wanted (VAE_BLAS_THREADS, default 1). */
-function wantedThreads(): number {
-  const v = Number(process.env.VAE_BLAS_THREADS ?? '1');
-  return Number.isInteger(v) && v >= 1 ? v : 1;
+/** Threads per GEMM call when a single thread computes (VAE_BLAS_THREADS, default: every core, at most 8). */
+function soloThreads(): number {
+  const v = Number(process.env.VAE_BLAS_THREADS);
+  if (Number.isInteger(v) && v >= 1) return v;
+  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 /** Runs `load` with `vars` set in the environment (main thread only), then restores it. */
@@ -156,7 +162,7 @@ function tryLoad(): { lib: Loaded; status: NativeBlasStatus } | { reason: string
   } catch (err) {
     return { reason: `o pacote koffi não carregou (${firstLine(err)}); reinstale com npm ci` };
   }
-  const threads = wantedThreads();
+  const threads = soloThreads();
   const tried: string[] = [];
   for (const { file, kind } of candidates()) {
     const env: Record<string, string> = {};
@@ -198,7 +204,8 @@ function tryLoad(): { lib: Loaded; status: NativeBlasStatus } | { reason: string
       tried.push(`${file}: cblas_sgemm deu um resultado errado no teste inicial`);
       continue;
     }
-    setThreads?.(threads);
+    // Only the main thread sets the count (one per process); worker threads find it set.
+    if (isMainThread) setThreads?.(holders > 0 ? 1 : threads);
     const version = config ? /OpenBLAS\s+[\d.]+/.exec(config())?.[0] ?? 'OpenBLAS' : kind === 'accelerate' ? 'Accelerate' : 'BLAS';
     const core = corename ? corename().trim() : null;
     const lib: Loaded = { sgemm, setThreads, getThreads };
@@ -208,7 +215,7 @@ function tryLoad(): { lib: Loaded; status: NativeBlasStatus } | { reason: string
         active: true,
         library: `${version} (${file.split('/').pop()})`,
         core,
-        threads: getThreads ? getThreads() : threads,
+        threads: getThreads ? getThreads() : isMainThread ? threads : 1,
         reason: 'BLAS do sistema carregado pelo koffi',
       },
     };
@@ -244,12 +251,28 @@ export function sgemm(): Sgemm {
 
 /**
  * Sets the threads of each GEMM call (OpenBLAS; process-wide) and returns the number in effect.
- * For benchmarks: the default (1) is what measured fastest with one BLAS thread per training thread.
+ * For benchmarks and experiments; the pools and the default choose by themselves.
  */
 export function setNativeBlasThreads(n: number): number {
   const lib = loadNativeBlas();
   if (!lib || !lib.setThreads) return status!.threads;
-  lib.setThreads(n);
+  lib.setThreads(Math.max(1, Math.floor(n)));
   status!.threads = lib.getThreads ? lib.getThreads() : n;
   return status!.threads;
+}
+
+/**
+ * For a pool of worker threads that will call the BLAS concurrently (main thread only): one
+ * BLAS thread per call until the returned function is called (then back to the single-thread
+ * default, once no pool holds it). A no-op without the native BLAS or in a worker thread.
+ */
+export function holdSingleThreadedBlas(): () => void {
+  if (!isMainThread || !loadNativeBlas()) return () => {};
+  if (holders++ === 0) setNativeBlasThreads(1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) setNativeBlasThreads(soloThreads());
+  };
 }

@@ -10,7 +10,7 @@ import { conv2DBackpropFilterNativeConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputNativeConfig } from './conv2d_backprop_input';
 import { batchMatMulNativeConfig, fusedMatMulNativeConfig } from './matmul';
 
-export { loadNativeBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './blas';
+export { holdSingleThreadedBlas, loadNativeBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './blas';
 export { setNativeChunkFloats } from './context';
 
 export const nativeKernels: { config: tf.KernelConfig; description: string }[] = [
