@@ -109,7 +109,7 @@ async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Pr
   if (choice === 'native' && cores > 1) setups.push([1, cores]);
   for (const batch of [32, 128]) {
     // Enough batches for a few seconds per epoch on each engine.
-    const batches = opts.quick || slow ? 8 : choice === 'native' ? 160 : 40;
+    const batches = opts.quick || slow ? 8 : choice === 'native' && batch === 32 ? 120 : 40;
     const images = Math.min(60000, batches * batch);
     const x = xTrain.slice([0, 0, 0, 0], [images, -1, -1, -1]);
     for (const [threads, blasThreads] of setups) {

@@ -13,7 +13,8 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend, lossAndGradients, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BatchLogs } from '../src';
-import { listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { availableParallelism } from 'node:os';
+import { holdSingleThreadedBlas, listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
 import { openblasCoreFor } from '../src/kernels/native/blas';
 import { nativeKernels, setNativeChunkFloats } from '../src/kernels/native';
 import { setSimdEnabled } from '../src/kernels/wasm/simd';
@@ -54,11 +55,20 @@ before(async () => {
   await use('wasm');
 });
 
-test('the native BLAS loads here (OpenBLAS with fast kernels, one thread per call)', { skip }, () => {
+test('the native BLAS loads here (OpenBLAS with fast kernels); pools hold it to one thread per call', { skip }, () => {
   const s = nativeBlasStatus();
   assert.ok(s.active, `o BLAS nativo não carregou: ${s.reason}`);
   assert.match(s.library ?? '', /OpenBLAS|Accelerate|BLAS/);
-  assert.equal(s.threads, 1);
+  const solo = process.env.VAE_BLAS_THREADS ? Number(process.env.VAE_BLAS_THREADS) : Math.min(8, availableParallelism());
+  assert.equal(s.threads, solo, 'one computing thread: every core in each call');
+  const release = holdSingleThreadedBlas();
+  const again = holdSingleThreadedBlas();
+  assert.equal(nativeBlasStatus().threads, 1, 'while a pool computes: one thread per call');
+  release();
+  release(); // twice: no effect
+  assert.equal(nativeBlasStatus().threads, 1, 'still held by the second pool');
+  again();
+  assert.equal(nativeBlasStatus().threads, solo, 'back to every core');
   if (process.env.OPENBLAS_CORETYPE === undefined && process.arch === 'x64' && process.platform === 'linux') {
     // The family we asked for (Debian's 0.3.21 would pick its SSE3 "Prescott" kernels on this Xeon).
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
