@@ -118,7 +118,7 @@ test('the backend line says "wasm + OpenBLAS (nativo)", or why the native BLAS i
   // On CI (and wherever scripts/install-system-deps.sh ran) OpenBLAS is installed: it must load.
   const on = run({});
   assert.equal(on.native.active, true, `o BLAS nativo deveria carregar: ${on.native.reason}`);
-  assert.match(on.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \\d+ threads? por chamada; WebAssembly SIMD\)/);
+  assert.match(on.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \d+ threads? por chamada; WebAssembly SIMD\)/);
   assert.deepEqual(on.status, on.native, 'nativeBlasStatus() is what BackendInfo reports');
   const off = run({ VAE_NATIVE: '0' });
   assert.equal(off.native.active, false);
