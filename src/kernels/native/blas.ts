@@ -16,9 +16,10 @@
  *    we name the best family the CPU's flags allow (/proc/cpuinfo: AVX-512 F/BW/DQ/VL → SkylakeX,
  *    AVX2 + FMA → Haswell; otherwise OpenBLAS decides).
  *  - Threads (OpenBLAS's count is one per process): while worker threads compute in parallel
- *    (data-parallel training, EncoderPool) each BLAS call must use one thread — OpenBLAS has one
- *    thread pool, and concurrent multi-threaded calls from several threads queue on it; with one
- *    thread each, concurrent calls run side by side (checked by the tests). The pools ask for
+ *    (data-parallel training, EncoderPool) each BLAS call uses one thread — OpenBLAS has one
+ *    thread pool per process, which calls from several threads would compete for; with one
+ *    thread each, concurrent calls run side by side in their callers (their results are checked
+ *    by the two-thread training test of test/kernels-native.test.ts). The pools ask for
  *    that with `holdSingleThreadedBlas()`. Otherwise (one thread computing: predict, a decoded
  *    grid) each call may use `soloThreads` (VAE_BLAS_THREADS, default: every core, at most 8).
  * The variables are set only while the library loads, so child processes (PyTorch in the
