@@ -5,7 +5,8 @@
  */
 
 // The engine (every notebook starts with `await initBackend()`).
-export { initBackend, backendInfo, describeBackend, parseBackendChoice, tf, type BackendChoice, type BackendInfo } from './backend';
+export { initBackend, backendInfo, describeBackend, engineName, parseBackendChoice, tf, type BackendChoice, type BackendInfo } from './backend';
+export { nativeBlasStatus, type NativeBlasStatus } from './kernels';
 export * from './errors';
 
 // The models (notebooks 01, 02, 04), GDL's `VariationalAutoencoder` / `AE`, and their saved runs.
