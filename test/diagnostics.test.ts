@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  classCentroids, collapseReport, compareLosses, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
+  classCentroids, collapseReport, compareLosses, confidenceByRadius, momentsPerDimension, pSpaceCounts, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
   listSampleImages, parseCsv, trainingLogSummary, trainingSamples,
 } from '../src';
 import { saveGreyImage } from '../src/io/images';
@@ -141,4 +141,44 @@ test('formatPt writes numbers the Brazilian way', () => {
   assert.equal(formatPtSignificant(0.000135), '0,00014');
   assert.equal(formatPtSignificant(0.0923, 2), '0,092');
   assert.equal(formatPtSignificant(683.8, 3), '684');
+});
+
+test('momentsPerDimension: a symmetric set has skewness 0; a right tail and a peak show up', () => {
+  // z[0] symmetric two-point set: skewness 0, kurtosis 1 (excess −2); z[1]: one far value to the right
+  const [d0, d1] = momentsPerDimension([[-1, 0], [1, 0], [-1, 0], [1, 4]]);
+  assert.deepEqual([d0.mean, d0.std, d0.skewness, d0.excessKurtosis], [0, 1, 0, -2]);
+  close(d1.mean, 1, 1e-12, 'média');
+  close(d1.std, Math.sqrt(3), 1e-12, 'desvio'); // E[(x − 1)²] = (1 + 1 + 1 + 9) / 4
+  close(d1.skewness, ((-1 - 1 - 1 + 27) / 4) / 3 ** 1.5, 1e-12, 'assimetria'); // E[(x − 1)³] / s³
+  close(d1.excessKurtosis, ((1 + 1 + 1 + 81) / 4) / 9 - 3, 1e-12, 'curtose');
+  assert.ok(d1.skewness > 0);
+  const normal = momentsPerDimension(tf.randomNormal([20000, 1], 0, 1, 'float32', 3) as tf.Tensor2D)[0];
+  close(normal.skewness, 0, 0.05, 'assimetria de N(0, 1)');
+  close(normal.excessKurtosis, 0, 0.1, 'curtose em excesso de N(0, 1)');
+  assert.deepEqual(momentsPerDimension([[2], [2]])[0], { dim: 0, mean: 2, std: 0, skewness: 0, excessKurtosis: 0 });
+  assert.throws(() => momentsPerDimension([]), /nenhum ponto/);
+});
+
+test('confidenceByRadius groups the readings by |z| in rings, the last one open', () => {
+  const z = [[0.1, 0], [0, -0.4], [0.6, 0.8], [3, 4], [0, 1.5]]; // radii 0.1, 0.4, 1, 5, 1.5
+  const readings = [0.95, 0.5, 0.99, 0.9, 0.2].map((p) => ({ label: 1, p }));
+  const rings = confidenceByRadius(z, readings, [0, 0.5, 1, 2]);
+  assert.deepEqual(rings.map((r) => [r.from, r.to, r.count]), [[0, 0.5, 2], [0.5, 1, 0], [1, 2, 2], [2, Infinity, 1]]);
+  assert.deepEqual(rings.map((r) => r.confident), [0.5, NaN, 0.5, 1]);
+  close(rings[0].meanP, 0.725, 1e-12, 'p médio do primeiro anel');
+  assert.equal(confidenceByRadius(z, readings, [0, 2], 0.99)[0].confident, 1 / 4, 'the threshold counts p = 0.99 itself');
+  assert.throws(() => confidenceByRadius(z, readings.slice(1), [0]), /uma leitura por ponto/);
+  assert.throws(() => confidenceByRadius(z, readings, [0, 1, 1]), /crescentes/);
+});
+
+test('pSpaceCounts: Φ(z) per cell of the unit square, row by row from the bottom; N(0, I) fills it evenly', () => {
+  // Φ(0) = 0.5 → cell 1 of 2; a very negative z → cell 0; a very large one (Φ = 1) → the last cell
+  assert.deepEqual(pSpaceCounts([[0, 0], [-9, -9], [9, -9], [40, 40]], 2), [1, 1, 0, 2]);
+  const counts = pSpaceCounts(tf.randomNormal([10000, 2], 0, 1, 'float32', 5) as tf.Tensor2D);
+  assert.equal(counts.length, 100);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 10000);
+  // 100 ± 10 per cell (Poisson): every cell within 5 standard deviations
+  assert.ok(counts.every((c) => Math.abs(c - 100) < 50), `casas de ${Math.min(...counts)} a ${Math.max(...counts)}`);
+  assert.throws(() => pSpaceCounts([[0, 0]], 0), /inteiro positivo/);
+  assert.throws(() => pSpaceCounts([[0]]), /2 coordenadas/);
 });
