@@ -116,6 +116,7 @@ export * from './book-figures';
 
 // Measures of a latent space (notebooks 01, 03) and diagnostics of a trained VAE (notebook 05).
 export * from './analysis';
+export * from './latent-geometry';
 export * from './diagnostics';
 
 // The measuring instrument of notebooks 01, 03–05: a small MNIST classifier with shipped weights.
