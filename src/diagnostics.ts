@@ -91,38 +91,6 @@ export function classCentroids(z: PointsLike, labels: LabelsLike): { label: numb
     .map(([label, g]) => ({ label, count: g.count, centroid: g.sum.map((s) => s / g.count) }));
 }
 
-/** The shape of one dimension's values against N(0, 1): its four moments. */
-export interface DimensionMoments {
-  /** Index d of the dimension. */
-  dim: number;
-  mean: number;
-  /** Population standard deviation. */
-  std: number;
-  /** Skewness E[(x − m)³] / s³: 0 for a symmetric distribution, > 0 with a longer right tail. */
-  skewness: number;
-  /** Excess kurtosis E[(x − m)⁴] / s⁴ − 3: 0 for a normal, > 0 when peaked with heavy tails. */
-  excessKurtosis: number;
-}
-
-/** Mean, std, skewness and excess kurtosis of each dimension of a set of points (notebook 05: is q(z) shaped like N(0, 1)?). */
-export function momentsPerDimension(points: PointsLike): DimensionMoments[] {
-  const pts = toPoints(points);
-  if (pts.length === 0) throw new ShapeError('momentsPerDimension: nenhum ponto.');
-  const n = pts.length;
-  return Array.from({ length: pts[0].length }, (_, d) => {
-    const mean = pts.reduce((a, p) => a + p[d], 0) / n;
-    let m2 = 0, m3 = 0, m4 = 0;
-    for (const p of pts) {
-      const e = p[d] - mean;
-      m2 += e * e;
-      m3 += e * e * e;
-      m4 += e * e * e * e;
-    }
-    [m2, m3, m4] = [m2 / n, m3 / n, m4 / n];
-    return { dim: d, mean, std: Math.sqrt(m2), skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0, excessKurtosis: m2 > 0 ? m4 / (m2 * m2) - 3 : 0 };
-  });
-}
-
 /**
  * Points per cell of a bins×bins grid over the p-space [0, 1]² of (Φ(z[0]), Φ(z[1])), row by row
  * from the lowest Φ(z[1]) (notebook 05). If z ~ N(0, I) the cells hold N / bins² points on average.

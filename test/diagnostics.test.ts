@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  classCentroids, collapseReport, compareLosses, confidenceByRadius, momentsPerDimension, pSpaceCounts, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
+  classCentroids, collapseReport, compareLosses, confidenceByRadius, pSpaceCounts, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
   listSampleImages, parseCsv, trainingLogSummary, trainingSamples,
 } from '../src';
 import { saveGreyImage } from '../src/io/images';
@@ -141,22 +141,6 @@ test('formatPt writes numbers the Brazilian way', () => {
   assert.equal(formatPtSignificant(0.000135), '0,00014');
   assert.equal(formatPtSignificant(0.0923, 2), '0,092');
   assert.equal(formatPtSignificant(683.8, 3), '684');
-});
-
-test('momentsPerDimension: a symmetric set has skewness 0; a right tail and a peak show up', () => {
-  // z[0] symmetric two-point set: skewness 0, kurtosis 1 (excess −2); z[1]: one far value to the right
-  const [d0, d1] = momentsPerDimension([[-1, 0], [1, 0], [-1, 0], [1, 4]]);
-  assert.deepEqual([d0.mean, d0.std, d0.skewness, d0.excessKurtosis], [0, 1, 0, -2]);
-  close(d1.mean, 1, 1e-12, 'média');
-  close(d1.std, Math.sqrt(3), 1e-12, 'desvio'); // E[(x − 1)²] = (1 + 1 + 1 + 9) / 4
-  close(d1.skewness, ((-1 - 1 - 1 + 27) / 4) / 3 ** 1.5, 1e-12, 'assimetria'); // E[(x − 1)³] / s³
-  close(d1.excessKurtosis, ((1 + 1 + 1 + 81) / 4) / 9 - 3, 1e-12, 'curtose');
-  assert.ok(d1.skewness > 0);
-  const normal = momentsPerDimension(tf.randomNormal([20000, 1], 0, 1, 'float32', 3) as tf.Tensor2D)[0];
-  close(normal.skewness, 0, 0.05, 'assimetria de N(0, 1)');
-  close(normal.excessKurtosis, 0, 0.1, 'curtose em excesso de N(0, 1)');
-  assert.deepEqual(momentsPerDimension([[2], [2]])[0], { dim: 0, mean: 2, std: 0, skewness: 0, excessKurtosis: 0 });
-  assert.throws(() => momentsPerDimension([]), /nenhum ponto/);
 });
 
 test('confidenceByRadius groups the readings by |z| in rings, the last one open', () => {
