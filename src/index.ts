@@ -121,7 +121,9 @@ export * from './latent-geometry';
 export * from './diagnostics';
 
 // The measuring instrument of notebooks 01, 03–05: a small MNIST classifier with shipped weights.
-export { classifyDigits, loadClassifier, labelDistribution, confidentShare, totalVariation, CLASSIFIER_RUN, type DigitReading, type ClassifyOptions } from './classifier';
+export {
+  classifyDigits, loadClassifier, labelDistribution, confidentShare, totalVariation, labelChanges, formatReading, CLASSIFIER_RUN, type DigitReading, type ClassifyOptions, type LabelChange,
+} from './classifier';
 
 // The live explorer of the latent space and the standard exports (notebooks 01 and 05, npm run explorer).
 export * from './explorer';

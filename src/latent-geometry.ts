@@ -11,15 +11,20 @@ import { toPoints } from './plots/inputs';
 
 type Points = ArrayLike<number>[];
 
-/** Per dimension: mean, standard deviation and skewness E[(z − μ)³] / σ³ (population moments; 0 for a symmetric distribution). */
-export function latentMoments(z: tf.Tensor2D | Points): { mean: number; std: number; skewness: number }[] {
+/**
+ * Per dimension: mean, standard deviation, skewness E[(z − μ)³] / σ³ and excess kurtosis
+ * E[(z − μ)⁴] / σ⁴ − 3 (population moments; both 0 for a normal, skewness 0 for any symmetric
+ * distribution, kurtosis > 0 when the mass sits in the peak and the tails more than a normal's).
+ */
+export function latentMoments(z: tf.Tensor2D | Points): { mean: number; std: number; skewness: number; excessKurtosis: number }[] {
   const pts = toPoints(z);
   if (!pts.length) throw new ShapeError('latentMoments: nenhum ponto para medir.');
   return Array.from({ length: pts[0].length }, (_, d) => {
     const mean = pts.reduce((a, p) => a + p[d], 0) / pts.length;
     const m2 = pts.reduce((a, p) => a + (p[d] - mean) ** 2, 0) / pts.length;
     const m3 = pts.reduce((a, p) => a + (p[d] - mean) ** 3, 0) / pts.length;
-    return { mean, std: Math.sqrt(m2), skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0 };
+    const m4 = pts.reduce((a, p) => a + (p[d] - mean) ** 4, 0) / pts.length;
+    return { mean, std: Math.sqrt(m2), skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0, excessKurtosis: m2 > 0 ? m4 / (m2 * m2) - 3 : 0 };
   });
 }
 

@@ -6,7 +6,7 @@ import { testBackend } from './helpers';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
 
-test('latentMoments: mean, population std and skewness per axis', async () => {
+test('latentMoments: mean, population std, skewness and excess kurtosis per axis', async () => {
   await testBackend();
   // x: symmetric around 1 → skewness 0; y: 0, 0, 0, 4 → mean 1, m2 = 3, m3 = (3·(−1)³ + 3³)/4 = 6
   const [x, y] = latentMoments(tf.tensor2d([[0, 0], [1, 0], [1, 0], [2, 4]]));
@@ -16,7 +16,12 @@ test('latentMoments: mean, population std and skewness per axis', async () => {
   close(y.mean, 1);
   close(y.std, Math.sqrt(3));
   close(y.skewness, 6 / 3 ** 1.5);
+  close(x.excessKurtosis, (2 * 1 / 4) / 0.25 - 3); // m4 = (1 + 0 + 0 + 1)/4, m2² = 0.25
+  close(y.excessKurtosis, ((3 * 1 + 81) / 4) / 9 - 3); // m4 = (3·(−1)⁴ + 3⁴)/4
+  const normal = latentMoments(tf.randomNormal([20000, 1], 0, 1, 'float32', 3) as tf.Tensor2D)[0];
+  assert.ok(Math.abs(normal.skewness) < 0.05 && Math.abs(normal.excessKurtosis) < 0.1, `N(0, 1): ${normal.skewness}, ${normal.excessKurtosis}`);
   assert.ok(latentMoments([[0, 5], [0, 5]])[0].skewness === 0, 'a constant axis has skewness 0, not NaN');
+  assert.ok(latentMoments([[0, 5], [0, 5]])[0].excessKurtosis === 0, 'and excess kurtosis 0');
   assert.throws(() => latentMoments([]), /nenhum ponto/);
 });
 
