@@ -62,13 +62,10 @@ export async function runClassifierTraining(args: TrainClassifierArgs): Promise<
   let bar: ReturnType<typeof createProgressBar> | null = null;
   let epoch = 0;
   const logged: ClassifierEpochLog[] = [];
+  // The settings, once: the training uses them and the manifest records them.
+  const settings = { epochs: args.epochs, batchSize: args.batchSize, learningRate: args.lr, lrDecay: args.lrDecay, maxShift: args.maxShift, seed: args.seed };
   const { network, history } = await trainClassifier(data, {
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    learningRate: args.lr,
-    lrDecay: args.lrDecay,
-    maxShift: args.maxShift,
-    seed: args.seed,
+    ...settings,
     onBatchEnd: (seen, total, loss) => {
       if (seen <= args.batchSize) bar = createProgressBar({ total, label: `Época ${++epoch}/${args.epochs}`, mode: args.quiet ? 'silent' : undefined });
       bar?.update(seen, `loss ${loss.toFixed(4)}`);
@@ -94,12 +91,7 @@ export async function runClassifierTraining(args: TrainClassifierArgs): Promise<
         dataset: 'mnist',
         trainImages: data.train.count,
         testImages: data.test.count,
-        epochs: args.epochs,
-        batchSize: args.batchSize,
-        learningRate: args.lr,
-        lrDecay: args.lrDecay,
-        maxShift: args.maxShift,
-        seed: args.seed,
+        ...settings,
         seconds: history.reduce((a, h) => a + h.seconds, 0),
       },
       accuracy: { train: trainAccuracy, test: last.testAccuracy, testErrors: Math.round((1 - last.testAccuracy) * data.test.count) },

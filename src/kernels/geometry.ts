@@ -168,6 +168,17 @@ export function phaseFilter(
   return out;
 }
 
+/** Conv2D / FusedConv2D's attributes (the fused one adds the activation). */
+export interface Conv2DAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
 /** The attributes tfjs passes to both convolution gradients (Conv2DBackpropFilter / Conv2DBackpropInput). */
 interface ConvBackpropAttrs {
   strides: number | [number, number];
@@ -186,7 +197,7 @@ export interface BackpropInputAttrs extends ConvBackpropAttrs {
   inputShape: [number, number, number, number];
 }
 
-/** The attributes of a convolution-gradient kernel call, typed (tfjs gives them as a NamedAttrMap). */
-export function convBackpropAttrs<A extends BackpropFilterAttrs | BackpropInputAttrs>(attrs: unknown): A {
+/** The attributes of a convolution kernel call, typed (tfjs gives them as a NamedAttrMap). */
+export function convAttrs<A extends Conv2DAttrs | BackpropFilterAttrs | BackpropInputAttrs>(attrs: unknown): A {
   return (attrs ?? {}) as A;
 }

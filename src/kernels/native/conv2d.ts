@@ -9,22 +9,12 @@
  * unpadded convolution needs no im2col: col is x itself.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, type PadAttr } from '../geometry';
+import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, convAttrs, type Conv2DAttrs } from '../geometry';
 import type { KernelArgs } from '../registry';
 import { alloc, free, sizeOf, stock, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
 import { allocZeros, applyActivation, at, heap, imagesPerChunk, nativeActivation, runsFor, type NativeActivation } from './context';
 import { im2col } from './layout';
-
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat?: string;
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  activation?: string;
-  leakyreluAlpha?: number;
-}
 
 /** True when col = x (1×1 filter, stride 1, no padding). */
 export function isPointwise(g: Conv2DGeometry): boolean {
@@ -79,14 +69,14 @@ export function convForward(
   return y;
 }
 
-function geometryOf(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs): Conv2DGeometry {
+function geometryOf(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: Conv2DAttrs): Conv2DGeometry {
   return conv2dGeometry(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode);
 }
 
 export function conv2DNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = (args.attrs ?? {}) as unknown as ConvAttrs;
+  const attrs = convAttrs<Conv2DAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4) {
     return stock('Conv2D', backend, args.inputs, args.attrs);
   }
@@ -96,7 +86,7 @@ export function conv2DNative(args: KernelArgs): tf.TensorInfo {
 export function fusedConv2DNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
-  const attrs = (args.attrs ?? {}) as unknown as ConvAttrs;
+  const attrs = convAttrs<Conv2DAttrs>(args.attrs);
   const activation = nativeActivation(attrs.activation);
   const cout = filter.shape[3];
   const biasOk = !bias || (bias.dtype === 'float32' && sizeOf(bias.shape) === cout);

@@ -7,7 +7,7 @@
  * dW itself (β = 0 for the first chunk, 1 after), so chunking costs no extra pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, convBackpropAttrs, type BackpropFilterAttrs } from '../geometry';
+import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropFilterAttrs } from '../geometry';
 import type { KernelArgs } from '../registry';
 import { conv2DBackpropFilterWasm } from '../wasm/conv2d_backprop_filter';
 import { alloc, free, WASM, type BackendWasmLike } from '../wasm/context';
@@ -19,7 +19,7 @@ import { im2col } from './layout';
 export function conv2DBackpropFilterNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = convBackpropAttrs<BackpropFilterAttrs>(args.attrs);
+  const attrs = convAttrs<BackpropFilterAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || x.dtype !== 'float32' || dy.dtype !== 'float32') return conv2DBackpropFilterWasm(args);
   const g = conv2dGeometry(x.shape, attrs.filterShape, attrs.strides, attrs.pad, 1, attrs.dimRoundingMode);
   const K = g.filterHeight * g.filterWidth * g.inChannels;

@@ -10,7 +10,7 @@
  * dx = dy · Wᵀ directly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, convBackpropAttrs, type BackpropInputAttrs } from '../geometry';
+import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropInputAttrs } from '../geometry';
 import type { KernelArgs } from '../registry';
 import { conv2DBackpropInputWasm } from '../wasm/conv2d_backprop_input';
 import { alloc, free, sizeOf, WASM, type BackendWasmLike } from '../wasm/context';
@@ -22,7 +22,7 @@ import { col2imAdd } from './layout';
 export function conv2DBackpropInputNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = convBackpropAttrs<BackpropInputAttrs>(args.attrs);
+  const attrs = convAttrs<BackpropInputAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return conv2DBackpropInputWasm(args);
   const inputShape = [...attrs.inputShape];
   const g = conv2dGeometry(inputShape, filter.shape, attrs.strides, attrs.pad, 1, attrs.dimRoundingMode);
