@@ -3,9 +3,13 @@
  * real training loop (shuffling, metrics, sample images, checkpoints, CSV), next to PyTorch CPU
  * running the same network on the same machine in the same run.
  *
- *   npm run bench [-- --json] [--save FILE] [--quick] [--backends wasm,cpu] [--no-torch] [--seconds S]
+ *   npm run bench [-- --json] [--save FILE] [--quick] [--backends native,wasm,cpu] [--no-torch] [--seconds S]
  *
- * --save also writes the JSON report to FILE, so one run gives the table and the data.
+ * Backends: `native` is wasm with the system BLAS (the default path where OpenBLAS loads), `wasm`
+ * the same backend with VAE_NATIVE=0 (our WebAssembly kernels only), `cpu`, `tensorflow`.
+ * The ratio column divides by PyTorch's fastest set-up at the same batch (1 or 2 threads, with or
+ * without OMP_WAIT_POLICY=PASSIVE, either decoder variant). --save also writes the JSON report
+ * to FILE, so one run gives the table and the data.
  *
  * Each backend is measured in its own child process (a process picks its backend once).
  */
@@ -15,14 +19,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EncoderPool, initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
+import { engineName, EncoderPool, initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
+import { setNativeBlasThreads } from '../src/kernels';
 import { profileTrainingStep, type BenchBackend, type ProfileEntry } from './kernels';
+
+/** What `--backends` accepts: a tfjs backend, or `native` (wasm + the system BLAS). */
+export type BenchChoice = 'native' | 'wasm' | 'cpu' | 'tensorflow';
 
 /** Training speed of one set-up through `vae.train`. */
 export interface TrainBench {
   backend: string;
   batch: number;
+  /** Training threads (data-parallel workers, this one included). */
   threads: number;
+  /** Threads of each BLAS call (native only; 1 otherwise). */
+  blasThreads: number;
   /** Steady state (second epoch): images / seconds of the batches, per-batch callbacks included. */
   imagesPerSecond: number;
   /** The whole `train()` call: worker start-up, sample images, checkpoints and the CSV included. */
@@ -44,6 +55,9 @@ export interface InferenceBench {
 }
 
 export interface BackendReport {
+  /** The `--backends` name measured (native, wasm, cpu, tensorflow). */
+  choice: BenchChoice;
+  /** The engine as the logs name it, e.g. "wasm + OpenBLAS". */
   backend: string;
   device: string;
   /** One thread's matrix product speed on the first conv layer's im2col shape at batch 32. */
@@ -82,26 +96,35 @@ function gemmGflops(): number {
 }
 
 /** Runs one backend's measurements in this process (the child side). */
-async function measureBackend(choice: BackendChoice, opts: { quick: boolean }): Promise<BackendReport> {
-  const info = await initBackend({ backend: choice, quiet: true });
+async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Promise<BackendReport> {
+  const info = await initBackend({ backend: (choice === 'native' ? 'wasm' : choice) as BackendChoice, quiet: true });
+  if (choice === 'native' && !info.native?.active) throw new Error(`BLAS nativo indisponível: ${info.native?.reason ?? 'backend sem BLAS'}`);
   const { xTrain, xTest } = await loadMnist({ quiet: true });
   const slow = info.name === 'cpu';
+  const cores = availableParallelism();
   const train: TrainBench[] = [];
-  const threadOptions = [1, ...(availableParallelism() > 1 && info.name !== 'tensorflow' ? [availableParallelism()] : [])];
+  // [training threads, BLAS threads per call]: data-parallel workers with one BLAS thread each,
+  // and (native) one training thread whose BLAS calls use every core — the two ways to use the cores.
+  const setups: [number, number][] = [[1, 1], ...(cores > 1 && info.name !== 'tensorflow' ? [[cores, 1] as [number, number]] : [])];
+  if (choice === 'native' && cores > 1) setups.push([1, cores]);
   for (const batch of [32, 128]) {
-    const images = Math.min(60000, (opts.quick || slow ? 8 : 40) * batch);
+    // Enough batches for a few seconds per epoch on each engine.
+    const batches = opts.quick || slow ? 8 : choice === 'native' && batch === 32 ? 120 : 40;
+    const images = Math.min(60000, batches * batch);
     const x = xTrain.slice([0, 0, 0, 0], [images, -1, -1, -1]);
-    for (const threads of threadOptions) {
+    for (const [threads, blasThreads] of setups) {
+      if (choice === 'native') setNativeBlasThreads(blasThreads);
       const dir = mkdtempSync(path.join(tmpdir(), 'vae-bench-'));
       const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
       vae.compile(0.0005, 1000);
       const start = performance.now();
       const result = await vae.train({ x, batchSize: batch, epochs: 2, runFolder: dir, printEveryNBatches: 100, seed: 1, progress: 'silent', workers: threads, liveChart: false });
       const wall = (performance.now() - start) / 1000;
-      train.push({ backend: info.name, batch, threads, images, imagesPerSecond: result.history[1].imagesPerSecond, wallImagesPerSecond: (2 * images) / wall });
+      train.push({ backend: engineName(info), batch, threads, blasThreads, images, imagesPerSecond: result.history[1].imagesPerSecond, wallImagesPerSecond: (2 * images) / wall });
       vae.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
+    if (choice === 'native') setNativeBlasThreads(1);
     x.dispose();
   }
   const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
@@ -122,11 +145,16 @@ async function measureBackend(choice: BackendChoice, opts: { quick: boolean }): 
   await pool.dispose();
   const grid = tf.randomNormal([400, 2]);
   tf.dispose(vae.decoder.predict(grid));
-  t0 = performance.now();
-  tf.dispose(vae.decoder.predict(grid));
-  const decodeGridMs = performance.now() - t0;
+  // Median of 5 (as PyTorch's figure).
+  const gridTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    t0 = performance.now();
+    tf.dispose(vae.decoder.predict(grid));
+    gridTimes.push(performance.now() - t0);
+  }
+  const decodeGridMs = gridTimes.sort((a, b) => a - b)[2];
   const profile = info.name === 'tensorflow' ? null : await profileTrainingStep({ backend: info.name as BenchBackend, batch: 32, steps: slow ? 1 : 5 });
-  return { backend: info.name, device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: info.name, encodeImagesPerSecond, encodePoolImagesPerSecond, encodePoolThreads, poolStartMs, decodeGridMs }, profile };
+  return { choice, backend: engineName(info), device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: engineName(info), encodeImagesPerSecond, encodePoolImagesPerSecond, encodePoolThreads, poolStartMs, decodeGridMs }, profile };
 }
 
 /** PyTorch's numbers for both of its decoder variants, one and two threads (null without torch). */
@@ -160,22 +188,32 @@ function measureTorch(seconds: number): TorchReport | null {
   return report;
 }
 
-/** PyTorch's fastest set-up for a batch and thread count. */
-function torchBest(torch: TorchReport, batch: number, threads: number) {
-  return torch.train.filter((t) => t.batch === batch && t.threads === threads).sort((a, b) => b.images_per_second - a.images_per_second)[0];
+/** PyTorch's fastest set-up for a batch: 1 or 2 threads, OMP passive or not, either decoder variant. */
+function torchBest(torch: TorchReport, batch: number) {
+  return torch.train.filter((t) => t.batch === batch).sort((a, b) => b.images_per_second - a.images_per_second)[0];
+}
+
+function torchSetup(t: TorchReport['train'][number]): string {
+  return `${t.threads} thread${t.threads > 1 ? 's' : ''}, ${t.deconv}${t.omp_wait_policy ? ', OMP passive' : ''}`;
 }
 
 function printReport(reports: BackendReport[], torch: TorchReport | null): void {
   const cpu = cpus()[0]?.model ?? 'CPU desconhecida';
   console.log(`\nMáquina: ${cpu}, ${availableParallelism()} núcleos; Node ${process.version}; tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 10)}`);
+  if (torch) {
+    for (const batch of [32, 128]) {
+      const best = torchBest(torch, batch);
+      if (best) console.log(`PyTorch ${torch.torch}, melhor configuração no lote ${batch}: ${best.images_per_second.toFixed(0)} imagens/s (${torchSetup(best)})`);
+    }
+  }
   console.log('\nTreino (laço real: embaralhamento, métricas, imagens, checkpoints), imagens/s');
-  console.log('backend   lote  threads   regime   c/ checkpoints   PyTorch 1 thread (melhor)   razão');
+  console.log('backend            lote  threads  BLAS   regime   c/ checkpoints   ÷ PyTorch (melhor)');
   for (const r of reports) {
     for (const t of r.train) {
-      const peer = torch ? torchBest(torch, t.batch, 1) : undefined;
+      const peer = torch ? torchBest(torch, t.batch) : undefined;
       const ratio = peer ? (t.imagesPerSecond / peer.images_per_second).toFixed(2) + '×' : '—';
-      const peerText = peer ? `${peer.images_per_second.toFixed(0)} (${peer.deconv}${peer.omp_wait_policy ? ', OMP passive' : ''})` : '—';
-      console.log(`${r.backend.padEnd(9)} ${String(t.batch).padStart(4)}  ${String(t.threads).padStart(7)}  ${t.imagesPerSecond.toFixed(0).padStart(7)}  ${t.wallImagesPerSecond.toFixed(0).padStart(15)}   ${peerText.padEnd(26)}  ${ratio}`);
+      const blas = r.choice === 'native' ? String(t.blasThreads) : '—';
+      console.log(`${r.backend.padEnd(17)} ${String(t.batch).padStart(5)}  ${String(t.threads).padStart(7)}  ${blas.padStart(4)}  ${t.imagesPerSecond.toFixed(0).padStart(7)}  ${t.wallImagesPerSecond.toFixed(0).padStart(15)}   ${ratio.padStart(8)}`);
     }
   }
   if (torch) {
@@ -196,7 +234,7 @@ function printReport(reports: BackendReport[], torch: TorchReport | null): void 
   if (torch) console.log(`  PyTorch (BLAS do sistema): ${torch.gemm_gflops.toFixed(1)}`);
   for (const r of reports) {
     const best = r.train.filter((t) => t.batch === 32).sort((a, b) => b.wallImagesPerSecond - a.wallImagesPerSecond)[0];
-    if (best) console.log(`\n${r.backend}: uma época do MNIST (60.000 imagens, lote 32, ${best.threads} thread(s)) ≈ ${(60000 / best.wallImagesPerSecond / 60).toFixed(1)} min`);
+    if (best) console.log(`\n${r.backend}: uma época do MNIST (60.000 imagens, lote 32, ${best.threads} thread(s)) ≈ ${(60000 / best.wallImagesPerSecond).toFixed(0)} s`);
     if (r.profile) {
       console.log(`Perfil de um passo de treino (${r.backend}, lote 32, 1 thread):`);
       for (const e of r.profile.slice(0, 12)) console.log(`  ${e.kernel.padEnd(28)} ${e.ms.toFixed(1).padStart(7)} ms  ${(100 * e.share).toFixed(0).padStart(3)}%${e.calls ? `  (${e.calls} chamadas)` : ''}`);
@@ -217,15 +255,17 @@ async function main(): Promise<number> {
     },
   });
   if (values.child) {
-    const report = await measureBackend(values.child as BackendChoice, { quick: values.quick ?? false });
+    const report = await measureBackend(values.child as BenchChoice, { quick: values.quick ?? false });
     process.stdout.write(JSON.stringify(report));
     return 0;
   }
-  const wanted = (values.backends ?? 'tensorflow,wasm,cpu').split(',');
+  const wanted = (values.backends ?? 'tensorflow,native,wasm,cpu').split(',');
   const reports: BackendReport[] = [];
   for (const backend of wanted) {
     if (!values.json) process.stderr.write(`medindo ${backend}...\n`);
-    const r = spawnSync(process.execPath, [__filename, '--child', backend, ...(values.quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    // `wasm` is measured without the native BLAS (VAE_NATIVE=0), `native` with it.
+    const env = { ...process.env, ...(backend === 'wasm' ? { VAE_NATIVE: '0' } : {}) };
+    const r = spawnSync(process.execPath, [__filename, '--child', backend, ...(values.quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 16 << 20, env });
     if (r.status !== 0) {
       if (!values.json) process.stderr.write(`  ${backend} indisponível: ${(r.stderr.trim().split('\n').find((l) => /Erro|Error|disponível/.test(l)) ?? r.stderr.trim().split('\n')[0]).slice(0, 200)}\n`);
       continue;

@@ -4,7 +4,9 @@
 #  - Jupyter (classic notebook + nbconvert + ipykernel) to run the tslab kernel and export HTML;
 #  - dataset-fashion-mnist (/usr/share/datasets/fashion-mnist);
 #  - chromium, for the browser tests (playwright-core drives it; no browser is downloaded);
-#  - python3-torch (CPU) + OpenBLAS, the reference peer of `npm run bench` (optional: --no-torch skips it).
+#  - libopenblas0-pthread: the system BLAS that the wasm backend's convolutions run on (the fast
+#    path, loaded through koffi; without it the wasm kernels run and the backend line says why);
+#  - python3-torch (CPU), the reference peer of `npm run bench` (optional: --no-torch skips it).
 # Usage: sudo scripts/install-system-deps.sh [--no-torch] [--no-browser]
 set -euo pipefail
 
@@ -23,10 +25,11 @@ packages=(
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
   jupyter-notebook jupyter-nbconvert python3-ipykernel
   dataset-fashion-mnist
+  libopenblas0-pthread
 )
 [ "$with_browser" = 1 ] && packages+=(chromium)
-# OpenBLAS: without it Debian's torch uses the reference BLAS and is ~5x slower (an unfair peer).
-[ "$with_torch" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
+# (OpenBLAS above also keeps Debian's torch off the reference BLAS, ~5x slower: an unfair peer.)
+[ "$with_torch" = 1 ] && packages+=(python3-torch)
 
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi

@@ -149,28 +149,36 @@ export function coveredFraction(
   return hits / qs.length;
 }
 
-/**
- * For each label, the fraction of `queries` whose nearest point of `z` carries that label. With
- * queries ~ N(0, I): which digits a generator that samples N(0, I) would produce, by proximity. A
- * latent space fit for sampling gives every digit about its share of the data; a space where some
- * digits lie far outside N(0, I)'s mass gives them (almost) nothing.
- */
-export function nearestLabelShares(z: tf.Tensor2D | Points, labels: ArrayLike<number>, queries: tf.Tensor2D | Points): number[] {
+/** The label of the nearest point of `z` to each query (Euclidean, all coordinates): which digit's region a latent point lies in. */
+export function nearestLabels(z: tf.Tensor2D | Points, labels: ArrayLike<number>, queries: tf.Tensor2D | Points): number[] {
   const pts = toPoints(z);
   const qs = toPoints(queries);
   if (pts.length !== labels.length) throw new ShapeError(`${pts.length} pontos e ${labels.length} rótulos: as quantidades precisam ser iguais.`);
   if (!pts.length || !qs.length) throw new ShapeError(`Pontos insuficientes: ${pts.length} pontos e ${qs.length} consultas.`);
-  const counts = new Array<number>(Math.max(...Array.from(labels)) + 1).fill(0);
-  const zt = tf.tensor2d(pts.map((p) => [p[0], p[1]]));
+  if (qs.some((q) => q.length !== pts[0].length)) throw new ShapeError(`Os pontos têm ${pts[0].length} coordenadas; uma consulta tem outra quantidade.`);
+  const out: number[] = [];
+  const zt = tf.tensor2d(pts);
   const chunk = 1000;
   for (let i = 0; i < qs.length; i += chunk) {
     // argmin_j |q − z_j|² = argmin_j (|z_j|² − 2 q·z_j): |q|² is the same for every j
-    const nearest = tf.tidy(() => {
-      const q = tf.tensor2d(qs.slice(i, i + chunk).map((p) => [p[0], p[1]]));
-      return zt.square().sum(1).sub(tf.matMul(q, zt, false, true).mul(2)).argMin(1).dataSync();
-    });
-    for (const j of nearest) counts[labels[j]]++;
+    const nearest = tf.tidy(() => zt.square().sum(1).sub(tf.matMul(tf.tensor2d(qs.slice(i, i + chunk)), zt, false, true).mul(2)).argMin(1).dataSync());
+    for (const j of nearest) out.push(labels[j]);
   }
   zt.dispose();
-  return counts.map((c) => c / qs.length);
+  return out;
+}
+
+/**
+ * For each label, the fraction of `queries` whose nearest point of `z` carries that label. With
+ * queries ~ N(0, I): which digits a generator that samples N(0, I) would produce, by proximity. A
+ * latent space fit for sampling gives every digit about its share of the data; a space where some
+ * digits lie far outside N(0, I)'s mass gives them (almost) nothing. Uses the first two coordinates.
+ */
+export function nearestLabelShares(z: tf.Tensor2D | Points, labels: ArrayLike<number>, queries: tf.Tensor2D | Points): number[] {
+  const plane = (p: ArrayLike<number>) => [p[0], p[1]];
+  const pts = toPoints(z).map(plane);
+  const found = nearestLabels(pts, labels, toPoints(queries).map(plane));
+  const counts = new Array<number>(Math.max(...Array.from(labels)) + 1).fill(0);
+  for (const label of found) counts[label]++;
+  return counts.map((c) => c / found.length);
 }

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from './errors';
-import { registerTrainingKernels } from './kernels';
+import { nativeBlasStatus, registerTrainingKernels, type NativeBlasStatus } from './kernels';
 
 /** What `VAE_BACKEND` / `--backend` accept. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -33,6 +33,18 @@ export interface BackendInfo {
   warnings: string[];
   /** Whether this package's fast training kernels are registered on this backend. */
   trainingKernels: boolean;
+  /**
+   * The system BLAS under the wasm kernels (convolutions and matrix products): whether it is in
+   * use, which library, and why not. Null on the other backends.
+   */
+  native: NativeBlasStatus | null;
+}
+
+/** The engine's short name, as the CSV log shows it: "wasm + OpenBLAS", "wasm", "cpu", "tensorflow". */
+export function engineName(b: BackendInfo): string {
+  if (!b.native?.active) return b.name;
+  // "OpenBLAS" from "OpenBLAS 0.3.21 (libopenblas.so.0)".
+  return `${b.name} + ${(b.native.library ?? 'BLAS').split(/[\s(]/)[0] || 'BLAS'}`;
 }
 
 let chosen: Promise<BackendInfo> | null = null;
@@ -118,6 +130,7 @@ async function tryTensorflow(pkg: string, rejected: BackendInfo['rejected']): Pr
     rejected,
     warnings,
     trainingKernels: false,
+    native: null,
   };
 }
 
@@ -139,15 +152,23 @@ async function tryJsBackend(name: 'wasm' | 'cpu', rejected: BackendInfo['rejecte
     rejected.push({ package: pkg, reason: 'sem kernel Conv2DBackpropFilter: não treina redes convolucionais' });
     return null;
   }
+  const native = name === 'wasm' ? nativeBlasStatus() : null;
+  let device = name === 'wasm' ? 'CPU (WebAssembly SIMD, XNNPACK)' : 'CPU (JavaScript puro)';
+  if (native?.active) {
+    const threads = native.threads === 1 ? '1 thread por chamada' : `${native.threads} threads por chamada`;
+    const library = (native.library ?? 'BLAS').replace(/\s*\(.*\)$/, '');
+    device = `CPU (${library}${native.core ? ` ${native.core}` : ''}, ${threads}; WebAssembly SIMD)`;
+  }
   return {
     name,
     package: pkg,
-    device: name === 'wasm' ? 'CPU (WebAssembly SIMD, XNNPACK)' : 'CPU (JavaScript puro)',
+    device,
     gpu: false,
     reason: rejected.length ? 'primeira opção disponível' : 'escolhido',
     rejected,
     warnings: [],
     trainingKernels,
+    native,
   };
 }
 
@@ -173,9 +194,14 @@ async function choose(choice: BackendChoice): Promise<BackendInfo> {
   );
 }
 
-/** One line (plus warnings) describing the backend, in Portuguese. */
+/**
+ * One line (plus warnings) describing the backend, in Portuguese. On wasm it says whether the
+ * native BLAS runs ("wasm + OpenBLAS (nativo)") or why not.
+ */
 export function describeBackend(b: BackendInfo): string {
-  const lines = [`Backend TensorFlow.js: ${b.name} — ${b.device}${b.trainingKernels ? ', kernels de treino próprios' : ''} (${b.reason})`];
+  const name = b.native?.active ? `${engineName(b)} (nativo)` : b.name;
+  const lines = [`Backend TensorFlow.js: ${name} — ${b.device}${b.trainingKernels ? ', kernels de treino próprios' : ''} (${b.reason})`];
+  if (b.native && !b.native.active) lines.push(`  BLAS nativo não usado: ${b.native.reason}`);
   for (const r of b.rejected) lines.push(`  não usado: ${r.package} — ${r.reason}`);
   for (const w of b.warnings) lines.push(`  AVISO: ${w}`);
   return lines.join('\n');

@@ -7,6 +7,8 @@ import { DataError, ShapeError } from './errors';
 import { formatPt } from './text';
 import { toLabels, toPoints, type LabelsLike, type PointsLike } from './plots/inputs';
 import type { LogRow } from './plots/loss-curves';
+import type { DigitReading } from './classifier/classify';
+import { normCdf } from './plots/stats';
 
 /** What `latentDiagnostics` says about one latent dimension d (all means over the data set). */
 export interface LatentDimension {
@@ -87,6 +89,54 @@ export function classCentroids(z: PointsLike, labels: LabelsLike): { label: numb
   return [...groups.entries()]
     .sort(([a], [b]) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))))
     .map(([label, g]) => ({ label, count: g.count, centroid: g.sum.map((s) => s / g.count) }));
+}
+
+/**
+ * Points per cell of a bins×bins grid over the p-space [0, 1]² of (Φ(z[0]), Φ(z[1])), row by row
+ * from the lowest Φ(z[1]) (notebook 05). If z ~ N(0, I) the cells hold N / bins² points on average.
+ */
+export function pSpaceCounts(z: PointsLike, bins = 10): number[] {
+  if (!(Number.isInteger(bins) && bins > 0)) throw new DataError(`pSpaceCounts: bins deve ser um inteiro positivo; recebi ${bins}.`);
+  const counts = new Array<number>(bins * bins).fill(0);
+  const cell = (v: number) => Math.min(bins - 1, Math.floor(bins * normCdf(v))); // Φ(z) = 1 goes to the last cell
+  for (const p of toPoints(z)) {
+    if (p.length < 2) throw new ShapeError(`pSpaceCounts espera pontos com 2 coordenadas (ou mais); recebi ${p.length}.`);
+    counts[cell(p[1]) * bins + cell(p[0])]++;
+  }
+  return counts;
+}
+
+/** A ring from ≤ |z| < to of latent space and how the classifier reads the images decoded from the points in it. */
+export interface RadiusRing {
+  from: number;
+  /** Infinity for the last, open ring. */
+  to: number;
+  /** Points in the ring. */
+  count: number;
+  /** Share of them read with p ≥ the threshold (NaN for an empty ring). */
+  confident: number;
+  /** Mean p of their readings (NaN for an empty ring). */
+  meanP: number;
+}
+
+/**
+ * Readings of decoded images grouped by the distance |z| of their latent point to the origin, in
+ * rings edges[k] ≤ |z| < edges[k+1] and a last ring |z| ≥ the last edge (notebook 05: are the
+ * strangest decodes far out, or near the centre?).
+ */
+export function confidenceByRadius(z: PointsLike, readings: readonly DigitReading[], edges: readonly number[], threshold = 0.9): RadiusRing[] {
+  const pts = toPoints(z);
+  if (pts.length !== readings.length) throw new ShapeError(`Esperava uma leitura por ponto: ${pts.length} pontos; recebi ${readings.length} leituras.`);
+  if (edges.length === 0 || edges.some((e, k) => !(e >= 0) || (k > 0 && e <= edges[k - 1]))) {
+    throw new DataError(`confidenceByRadius: os limites dos anéis devem ser ≥ 0 e crescentes; recebi [${edges.join('; ')}].`);
+  }
+  const radius = pts.map((p) => Math.hypot(...p));
+  return edges.map((from, k) => {
+    const to = k + 1 < edges.length ? edges[k + 1] : Infinity;
+    const inRing = readings.filter((_, i) => radius[i] >= from && radius[i] < to);
+    const count = inRing.length;
+    return { from, to, count, confident: inRing.filter((r) => r.p >= threshold).length / count, meanP: inRing.reduce((a, r) => a + r.p, 0) / count };
+  });
 }
 
 /** What a run's training_log.csv says in a few numbers (see `parseCsv`). */

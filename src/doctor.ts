@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CUDA_LIBRARIES, findSharedLibrary, initBackend, type BackendInfo } from './backend';
+import { nativeBlasStatus, type NativeBlasStatus } from './kernels';
 import { DATASETS, checkDigest, findProjectRoot, locateFile, resolveDataDir } from './data/datasets';
 import { decompress } from './data/idx';
 import { fileList, type DatasetSpec } from './data/spec';
@@ -66,6 +67,8 @@ export interface DoctorProbes {
   freeBytes: (dir: string) => Promise<number>;
   /** Chooses the TensorFlow.js backend as training would. */
   chooseBackend: () => Promise<BackendInfo>;
+  /** Whether the native BLAS of the wasm backend loads (src/kernels/native). */
+  nativeBlas: () => NativeBlasStatus;
 }
 
 /** A runner over child_process.execFile: `env` (with its PATH) for the child, a time limit per command. */
@@ -116,6 +119,7 @@ export function defaultProbes(env: NodeJS.ProcessEnv = process.env): DoctorProbe
       return s.bavail * s.bsize;
     },
     chooseBackend: () => initBackend({ quiet: true }),
+    nativeBlas: () => nativeBlasStatus(),
   };
 }
 
@@ -547,11 +551,18 @@ export async function gpuCheck(p: Pick<DoctorProbes, 'run' | 'env'>): Promise<Ch
  * The native BLAS of the fast path. For now: is OpenBLAS there? (The native module will report
  * its own status here when it is merged.)
  */
-export async function nativeBlasCheck(p: Pick<DoctorProbes, 'findLibrary'>): Promise<CheckResult> {
-  const title = 'BLAS nativo (OpenBLAS, opcional)';
+export async function nativeBlasCheck(p: Pick<DoctorProbes, 'findLibrary' | 'nativeBlas' | 'env'>): Promise<CheckResult> {
+  const title = 'BLAS nativo (o caminho rápido do backend wasm, opcional)';
+  const s = p.nativeBlas();
+  if (s.active) return { status: 'ok', title, detail: `${s.library}${s.core ? `, núcleos ${s.core}` : ''}, ${s.threads} thread(s) por chamada` };
+  if (p.env.VAE_NATIVE === '0') return { status: 'aviso', title, detail: `desligado por VAE_NATIVE=0 (${s.reason}): as convoluções rodam nos kernels wasm, umas 4 vezes mais lentas.`, fix: 'Remova VAE_NATIVE=0 para usar a OpenBLAS.' };
   const where = p.findLibrary('libopenblas.so.0');
-  if (!where) return { status: 'aviso', title, detail: 'libopenblas.so.0 não encontrada.', fix: 'sudo apt-get install libopenblas0-pthread' };
-  return { status: 'ok', title, detail: `libopenblas.so.0 em ${where}` };
+  return {
+    status: 'aviso',
+    title,
+    detail: `não usado: ${s.reason}${where ? ` (libopenblas.so.0 está em ${where})` : ''}; as convoluções rodam nos kernels wasm, umas 4 vezes mais lentas.`,
+    fix: where ? 'Veja a mensagem acima; VAE_BLAS_LIBRARY aponta outra biblioteca BLAS.' : 'sudo apt-get install libopenblas0-pthread',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  */
 
 // The engine (every notebook starts with `await initBackend()`).
-export { initBackend, backendInfo, describeBackend, parseBackendChoice, tf, type BackendChoice, type BackendInfo } from './backend';
+export { initBackend, backendInfo, describeBackend, engineName, parseBackendChoice, tf, type BackendChoice, type BackendInfo } from './backend';
+export { nativeBlasStatus, type NativeBlasStatus } from './kernels';
 export * from './errors';
 
 // The models (notebooks 01, 02, 04), GDL's `VariationalAutoencoder` / `AE`, and their saved runs.
@@ -118,10 +119,13 @@ export * from './book-figures';
 
 // Measures of a latent space (notebooks 01, 03) and diagnostics of a trained VAE (notebook 05).
 export * from './analysis';
+export * from './latent-geometry';
 export * from './diagnostics';
 
 // The measuring instrument of notebooks 01, 03–05: a small MNIST classifier with shipped weights.
-export { classifyDigits, loadClassifier, labelDistribution, confidentShare, totalVariation, CLASSIFIER_RUN, type DigitReading, type ClassifyOptions } from './classifier';
+export {
+  classifyDigits, loadClassifier, labelDistribution, confidentShare, totalVariation, labelChanges, formatReading, CLASSIFIER_RUN, type DigitReading, type ClassifyOptions, type LabelChange,
+} from './classifier';
 
 // The live explorer of the latent space and the standard exports (notebooks 01 and 05, npm run explorer).
 export * from './explorer';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coveredFraction, emptyCells, nearestLabelShares, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
+import { coveredFraction, emptyCells, nearestLabels, nearestLabelShares, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
 import { testBackend } from './helpers';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
@@ -75,6 +75,18 @@ test('nearestLabelShares: each query goes to the label of its nearest point', as
   const queries = [[1, 1], [-1, 0.5], [9, 1], [0, 20]];
   assert.deepEqual(nearestLabelShares(z, labels, queries), [1 / 4, 1 / 4, 2 / 4]);
   assert.throws(() => nearestLabelShares(z, [0, 1], queries), /rótulos/);
+});
+
+test('nearestLabels: the label of the nearest point, in every coordinate', async () => {
+  await testBackend();
+  const z = [[0, 0, 0], [10, 0, 0], [0, 0, 10]];
+  const labels = [2, 0, 1];
+  assert.deepEqual(nearestLabels(z, labels, [[1, 1, 1], [9, 5, 0], [0, 0, 6], [0, 0, 4]]), [2, 0, 1, 2]);
+  const before = tf.memory().numTensors;
+  nearestLabels(z, labels, Array.from({ length: 2500 }, (_, i) => [i % 11, 0, 0])); // three chunks
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  assert.throws(() => nearestLabels(z, [0, 1], [[0, 0, 0]]), /rótulos/);
+  assert.throws(() => nearestLabels(z, labels, [[0, 0]]), /coordenadas/);
 });
 
 test('klPerDimension is the mean closed-form KL of each dimension', async () => {

@@ -112,3 +112,22 @@ test('tfjs-node-gpu with a GPU: reported as GPU, with the first-use JIT warning'
   assert.match(info.device, /^GPU \(CUDA/);
   assert.ok(info.warnings.some((w: string) => /JIT/.test(w)));
 });
+
+test('the backend line says "wasm + OpenBLAS (nativo)", or why the native BLAS is not used (child processes)', () => {
+  const describe = `const v = require(${JSON.stringify(entry)}); v.initBackend({quiet:true}).then(b => console.log(JSON.stringify({ line: v.describeBackend(b), native: b.native, status: v.nativeBlasStatus() })))`;
+  const run = (env: NodeJS.ProcessEnv) => JSON.parse(inChild(describe, { VAE_BACKEND: 'wasm', ...env }).trim().split('\n').pop()!);
+  // On CI (and wherever scripts/install-system-deps.sh ran) OpenBLAS is installed: it must load.
+  const on = run({});
+  assert.equal(on.native.active, true, `o BLAS nativo deveria carregar: ${on.native.reason}`);
+  assert.match(on.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \d+ threads? por chamada; WebAssembly SIMD\)/);
+  assert.deepEqual(on.status, on.native, 'nativeBlasStatus() is what BackendInfo reports');
+  const off = run({ VAE_NATIVE: '0' });
+  assert.equal(off.native.active, false);
+  assert.match(off.line, /^Backend TensorFlow\.js: wasm — CPU \(WebAssembly SIMD, XNNPACK\)/);
+  assert.match(off.line, /\n {2}BLAS nativo não usado: desligado por VAE_NATIVE=0/);
+  const missing = run({ VAE_BLAS_LIBRARY: '/nao/existe/libblas-de-mentira.so' });
+  assert.equal(missing.native.active, false);
+  assert.match(missing.line, /BLAS nativo não usado: nenhuma BLAS carregou \(\/nao\/existe\/libblas-de-mentira\.so: /);
+  const cpu = JSON.parse(inChild(describe, { VAE_BACKEND: 'cpu' }).trim().split('\n').pop()!);
+  assert.equal(cpu.native, null, 'no native BLAS on the cpu backend');
+});

@@ -16,6 +16,8 @@ import {
   classifyDigits,
   confidentShare,
   formatPt,
+  formatReading,
+  labelChanges,
   labelDistribution,
   loadClassifier,
   loadMnist,
@@ -143,6 +145,20 @@ test('labelDistribution, confidentShare and totalVariation on hand-made readings
   assert.equal(totalVariation([1, 0], [0, 1]), 1);
   assert.ok(Math.abs(totalVariation(labelDistribution(readings), uniform) - 0.7) < 1e-12, '½(0.15 + 0.4 + 0.15 + 7 × 0.1)');
   assert.throws(() => totalVariation([1], [0.5, 0.5]), /tamanhos diferentes \(1 e 2\)/);
+});
+
+test('labelChanges counts readings that differ from the reference, most frequent change first; formatReading', () => {
+  const reference = [4, 4, 4, 5, 5, 7, 3];
+  const readings = [9, 4, 9, 3, 5, 7, 8].map((label) => ({ label, p: 0.9 }));
+  const r = labelChanges(reference, readings);
+  assert.equal(r.count, 4);
+  assert.equal(r.share, 4 / 7);
+  assert.deepEqual(r.changes, [{ from: 4, to: 9, count: 2 }, { from: 3, to: 8, count: 1 }, { from: 5, to: 3, count: 1 }]);
+  assert.deepEqual(labelChanges(Int32Array.from([1]), [{ label: 1, p: 1 }]), { count: 0, share: 0, changes: [] });
+  assert.deepEqual(labelChanges([], []), { count: 0, share: 0, changes: [] });
+  assert.throws(() => labelChanges([1, 2], [{ label: 1, p: 1 }]), /2 rótulos de referência e 1 leituras/);
+  assert.equal(formatReading({ label: 9, p: 0.9812 }), '9 (p = 0,98)');
+  assert.equal(formatReading({ label: 3, p: 0.5 }, 1), '3 (p = 0,5)');
 });
 
 test('shiftedBatch moves each image by whole pixels within ±maxShift, filling with background', () => {

@@ -130,3 +130,26 @@ test('npm run notebooks: --bogus and --timeout abc are one Portuguese sentence w
     assert.doesNotMatch(r.stderr, /TraitError|Erro inesperado/);
   }
 });
+
+test('every command takes its flags from one table: --help lists them with their defaults, a bad value is exit 2 in Portuguese', () => {
+  const cmd = (name: string, args: string[]) => spawnSync(process.execPath, [path.join(__dirname, '..', 'src', 'cli', `${name}.js`), ...args], { encoding: 'utf8', timeout: 120_000 });
+  const cases: [string, string[], RegExp][] = [
+    ['export', [], /Falta --run-folder DIR: a execução a exportar/],
+    ['export', ['--run-folder', 'x', '--out', 'y', '--n', '0'], /--n 0: esperado um inteiro de 1 a 10\.000/],
+    ['explorer', ['--port', '99999'], /--port 99999: esperado um inteiro de 0 a 65\.535/],
+    ['explorer', ['--page-backend', 'gpu'], /--page-backend gpu: use webgl ou cpu/],
+    ['train-classifier', ['--max-shift', '20'], /--max-shift 20: esperado um inteiro de 0 a 13/],
+    ['doctor', ['--bogus'], /Opção desconhecida: --bogus/],
+    ['figures', ['--only', 'X.png'], /figura\(s\) desconhecida\(s\): X\.png/],
+  ];
+  for (const [name, args, message] of cases) {
+    const r = cmd(name, args);
+    assert.equal(r.status, 2, `${name} ${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  for (const [name, flag] of [['export', /--n N +dígitos de teste em latent\.json \(padrão: 5000\)/], ['explorer', /--port N .*\(padrão: 8009\)/], ['train-classifier', /--epochs N +épocas \(padrão: 12\)/], ['doctor', /--json/], ['figures', /--out DIR .*\(padrão: img\)/]] as const) {
+    const help = cmd(name, ['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, flag);
+  }
+});

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import {
-  classCentroids, collapseReport, compareLosses, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
+  classCentroids, collapseReport, compareLosses, confidenceByRadius, pSpaceCounts, formatPt, formatPtSignificant, klDivergence, klPerDimension, latentDiagnostics,
   listSampleImages, parseCsv, trainingLogSummary, trainingSamples,
 } from '../src';
 import { saveGreyImage } from '../src/io/images';
@@ -143,4 +143,28 @@ test('formatPt writes numbers the Brazilian way', () => {
   assert.equal(formatPtSignificant(0.000135), '0,00014');
   assert.equal(formatPtSignificant(0.0923, 2), '0,092');
   assert.equal(formatPtSignificant(683.8, 3), '684');
+});
+
+test('confidenceByRadius groups the readings by |z| in rings, the last one open', () => {
+  const z = [[0.1, 0], [0, -0.4], [0.6, 0.8], [3, 4], [0, 1.5]]; // radii 0.1, 0.4, 1, 5, 1.5
+  const readings = [0.95, 0.5, 0.99, 0.9, 0.2].map((p) => ({ label: 1, p }));
+  const rings = confidenceByRadius(z, readings, [0, 0.5, 1, 2]);
+  assert.deepEqual(rings.map((r) => [r.from, r.to, r.count]), [[0, 0.5, 2], [0.5, 1, 0], [1, 2, 2], [2, Infinity, 1]]);
+  assert.deepEqual(rings.map((r) => r.confident), [0.5, NaN, 0.5, 1]);
+  close(rings[0].meanP, 0.725, 1e-12, 'p médio do primeiro anel');
+  assert.equal(confidenceByRadius(z, readings, [0, 2], 0.99)[0].confident, 1 / 4, 'the threshold counts p = 0.99 itself');
+  assert.throws(() => confidenceByRadius(z, readings.slice(1), [0]), /uma leitura por ponto/);
+  assert.throws(() => confidenceByRadius(z, readings, [0, 1, 1]), /crescentes/);
+});
+
+test('pSpaceCounts: Φ(z) per cell of the unit square, row by row from the bottom; N(0, I) fills it evenly', () => {
+  // Φ(0) = 0.5 → cell 1 of 2; a very negative z → cell 0; a very large one (Φ = 1) → the last cell
+  assert.deepEqual(pSpaceCounts([[0, 0], [-9, -9], [9, -9], [40, 40]], 2), [1, 1, 0, 2]);
+  const counts = pSpaceCounts(tf.randomNormal([10000, 2], 0, 1, 'float32', 5) as tf.Tensor2D);
+  assert.equal(counts.length, 100);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 10000);
+  // 100 ± 10 per cell (Poisson): every cell within 5 standard deviations
+  assert.ok(counts.every((c) => Math.abs(c - 100) < 50), `casas de ${Math.min(...counts)} a ${Math.max(...counts)}`);
+  assert.throws(() => pSpaceCounts([[0, 0]], 0), /inteiro positivo/);
+  assert.throws(() => pSpaceCounts([[0]]), /2 coordenadas/);
 });

@@ -239,8 +239,16 @@ test('optional pieces (libtensorflow, native BLAS) are avisos; disk space and a 
   assert.equal(installed.status, 'ok');
   assert.match(installed.detail, /4\.22\.0 com binding nativo/);
 
-  assert.equal((await nativeBlasCheck({ findLibrary: () => null })).status, 'aviso');
-  assert.equal((await nativeBlasCheck({ findLibrary: () => '/lib/libopenblas.so.0' })).status, 'ok');
+  const blas = (active: boolean, reason = 'libopenblas.so.0 não encontrada') => () => ({ active, library: active ? 'OpenBLAS 0.3.21 (libopenblas.so.0)' : null, core: active ? 'SkylakeX' : null, threads: 2, reason });
+  const missing = await nativeBlasCheck({ findLibrary: () => null, nativeBlas: blas(false), env: {} });
+  assert.equal(missing.status, 'aviso');
+  assert.match(missing.fix ?? '', /libopenblas0-pthread/);
+  const off = await nativeBlasCheck({ findLibrary: () => '/lib/libopenblas.so.0', nativeBlas: blas(false, 'desligado por VAE_NATIVE=0'), env: { VAE_NATIVE: '0' } });
+  assert.equal(off.status, 'aviso');
+  assert.match(off.detail, /desligado por VAE_NATIVE=0/);
+  const on = await nativeBlasCheck({ findLibrary: () => '/lib/libopenblas.so.0', nativeBlas: blas(true), env: {} });
+  assert.equal(on.status, 'ok');
+  assert.match(on.detail, /OpenBLAS 0\.3\.21 .*SkylakeX, 2 thread/);
 
   const disk = (free: number) => diskCheck({ projectRoot: '/projeto', freeBytes: async () => free });
   const low = await disk(150e6);

@@ -48,7 +48,7 @@ test('the HTML fragment: one root, the bundle once, nothing that closes its <scr
   assert.equal(html.match(/data-role="explorer"/g)?.length, 1);
   assert.equal(html.match(/<script>/g)?.length, 2, 'the bundle and the mount call');
   assert.equal(html.match(/<\/script>/gi)?.length, 2, 'no </script> inside the JSON');
-  assert.match(html, /vaeExplorer\.mount\("vae-explorer-[0-9a-f]{8}", \{/);
+  assert.match(html, /vaeExplorer\.mount\("vae-explorer-[0-9a-f]{8}-\d+", \{/);
   assert.ok(html.includes('if(!globalThis.vaeExplorer){'), 'the bundle runs once per page');
 });
 

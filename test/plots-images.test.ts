@@ -93,6 +93,10 @@ test('generatedGrid decodes gridSize² points, high z[1] at the top; no tensors 
   const top = normPpf(0.99);
   assert.ok(Math.abs(ppf.data[0].z[1] - normPpf(0.01)) < 1e-12 && Math.abs(ppf.data[0].z[3] - top) < 1e-12);
   assert.deepEqual([ppf.data[4].z[0], ppf.data[4].z[2]], [0, 0]);
+  // a latent box (GDL 03_02): columns over range, rows over yRange
+  const box = generatedGrid(decoder, { gridSize: 3, range: [-4, 2], yRange: [-1, 5] });
+  assert.deepEqual(box.data.map((t) => t.z), [[-4, 5], [-1, 5], [2, 5], [-4, 2], [-1, 2], [2, 2], [-4, -1], [-1, -1], [2, -1]]);
+  assert.match(box.description, /\[-4,0; 2,0\] × \[-1,0; 5,0\]/);
 });
 
 test('interpolation has `steps` frames from zA (t = 0) to zB (t = 1)', async () => {

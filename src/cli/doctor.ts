@@ -4,17 +4,23 @@
  * one line per check — ok / aviso / falta — with the fix under it. Exit code 1 when something
  * required is missing ("falta"), 0 otherwise (avisos are optional pieces).
  */
-import { parseArgs } from 'node:util';
+import { flag, parseFlags, usageLines } from './flags';
 import { reportError, runIfMain } from './run';
 import { doctorPassed, runDoctor, type CheckResult, type DoctorProbes } from '../doctor';
 
+export const DOCTOR_FLAGS = {
+  json: flag.bool({ help: 'a lista em JSON (status, title, detail, fix)' }),
+  help: flag.bool({ short: 'h', help: 'esta ajuda' }),
+};
+
 const HELP = `Uso: npm run doctor [-- --json]
+
 Confere o que o projeto precisa (Node, npm, canvas, dados MNIST, Jupyter, nbconvert, kernel tslab,
 backend de treino, disco) e o que é opcional (libtensorflow, CUDA, GPU, BLAS nativo, Chromium,
 PyTorch, Fashion-MNIST, JupyterLab). Cada linha: ok, aviso ou falta, com a correção.
 Sai com código 1 se falta algo necessário.
-  --json       a lista em JSON (status, title, detail, fix)
-  -h, --help   esta ajuda`;
+
+${usageLines(DOCTOR_FLAGS)}`;
 
 /** The checklist as text: one line per check, the fix indented under avisos and faltas, a summary. */
 export function formatChecklist(results: readonly CheckResult[]): string {
@@ -38,7 +44,7 @@ export function formatChecklist(results: readonly CheckResult[]): string {
 /** CLI entry: returns the exit code. `probes` lets tests run it against stand-ins. */
 export async function main(argv: string[], probes?: DoctorProbes): Promise<number> {
   try {
-    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const values = parseFlags(DOCTOR_FLAGS, argv);
     if (values.help) {
       console.log(HELP);
       return 0;

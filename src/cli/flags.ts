@@ -8,6 +8,7 @@
  *   usageLines(FLAGS)                        // '  --epochs N   última época a treinar (padrão: 200)'
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseBackendChoice, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { formatPt } from '../text';
 
@@ -26,6 +27,8 @@ export interface FlagSpec<T> {
   defaultText?: string;
   /** One-letter alias (-h). */
   short?: string;
+  /** The command cannot run without it (the parser says so; the usage shows "obrigatório"). */
+  required?: boolean;
   /** Turns the raw text into the value, or throws a UsageError naming the flag. */
   parse(raw: string, flag: string): T;
 }
@@ -111,14 +114,15 @@ function number(o: NumberOptions & { default: number | undefined }): FlagSpec<nu
 }
 
 function string(o: Options & { default: string; value?: string }): FlagSpec<string>;
-function string(o: Options & { default: undefined; value?: string }): FlagSpec<string | undefined>;
-function string(o: Options & { default: string | undefined; value?: string }): FlagSpec<string | undefined> {
+function string(o: Options & { default: undefined; value?: string; required?: boolean }): FlagSpec<string | undefined>;
+function string(o: Options & { default: string | undefined; value?: string; required?: boolean }): FlagSpec<string | undefined> {
   return {
     kind: 'string',
     value: o.value ?? 'TEXTO',
     help: o.help,
     default: o.default,
     defaultText: o.defaultText,
+    required: o.required,
     parse: (raw, flag) => {
       if (raw.trim() === '') throw new UsageError(`--${flag} recebeu um texto vazio (uma variável de ambiente não definida?).`);
       return raw;
@@ -190,8 +194,10 @@ export function parseFlags<S extends Record<string, FlagSpec<unknown>>>(specs: S
   }
   const given = new Set<keyof S & string>();
   const out: Record<string, unknown> = { positionals: parsed.positionals, given };
+  const helpAsked = parsed.values.help === true;
   for (const [name, { key, spec }] of byFlag) {
     const raw = parsed.values[name];
+    if (raw === undefined && spec.required && !helpAsked) throw new UsageError(`Falta --${name}${spec.value ? ` ${spec.value}` : ''}: ${spec.help}. Veja --help.`);
     if (raw !== undefined) given.add(key);
     out[key] = raw === undefined ? spec.default : spec.kind === 'boolean' ? true : spec.parse(raw as string, name);
   }
@@ -202,9 +208,20 @@ export function parseFlags<S extends Record<string, FlagSpec<unknown>>>(specs: S
 export function usageLines<S extends Record<string, FlagSpec<unknown>>>(specs: S): string {
   const rows = Object.entries(specs).map(([key, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : ''}--${flagName(key)}${spec.value ? ` ${spec.value}` : ''}`;
-    const shown = spec.defaultText ?? (spec.kind === 'boolean' || spec.default === undefined ? null : typeof spec.default === 'number' ? String(spec.default) : String(spec.default));
-    return [left, shown === null ? spec.help : `${spec.help} (padrão: ${shown})`];
+    const shown = spec.defaultText ?? (spec.kind === 'boolean' || spec.default === undefined ? null : String(spec.default));
+    return [left, spec.required ? `${spec.help} (obrigatório)` : shown === null ? spec.help : `${spec.help} (padrão: ${shown})`];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+}
+
+/** `--backend auto|tensorflow|wasm|cpu`: the same flag for every command that computes. */
+export function backendFlag(): FlagSpec<BackendChoice | undefined> {
+  return flag.custom<BackendChoice | undefined>({
+    value: 'auto|tensorflow|wasm|cpu',
+    default: undefined,
+    defaultText: 'VAE_BACKEND ou auto',
+    help: 'motor do TensorFlow.js',
+    parse: (raw, name) => parseBackendChoice(raw, `--${name}`),
+  });
 }

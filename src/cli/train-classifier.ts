@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { backendFlag, flag, parseFlags, usageLines, type Parsed } from './flags';
 import { reportError, runIfMain } from './run';
-import { initBackend, parseBackendChoice, type BackendChoice } from '../backend';
+import { initBackend } from '../backend';
 import { type ClassifierEpochLog, classifierAccuracy, classifierLogCsv, CLASSIFIER_LOG, CLASSIFIER_RUN, CLASSIFIER_TRAIN_DEFAULTS, saveClassifierRun, trainClassifier } from '../classifier';
 import { loadMnistArrays, splitToTensors } from '../data/datasets';
 import { ConfigError } from '../errors';
@@ -18,89 +18,35 @@ import { createProgressBar, formatDuration } from '../progress';
 
 const D = CLASSIFIER_TRAIN_DEFAULTS;
 
+/** Every flag of `npm run train-classifier`, with its default: the usage text is generated from this table. */
+export const TRAIN_CLASSIFIER_FLAGS = {
+  epochs: flag.int({ min: 1, default: D.epochs, help: 'épocas' }),
+  seed: flag.int({ default: D.seed, help: 'semente da inicialização, do embaralhamento e dos deslocamentos' }),
+  out: flag.string({ value: 'DIR', default: CLASSIFIER_RUN, help: 'pasta de saída' }),
+  batchSize: flag.int({ min: 1, default: D.batchSize, help: 'imagens por passo' }),
+  lr: flag.number({ min: 0, exclusiveMin: true, default: D.learningRate, help: 'learning rate do Adam na primeira época' }),
+  lrDecay: flag.number({ min: 0, exclusiveMin: true, max: 1, default: D.lrDecay, help: 'fator da learning rate a cada época' }),
+  maxShift: flag.int({ min: 0, max: 13, default: D.maxShift, help: 'deslocamento aleatório máximo das imagens, em pixels (0 = sem)' }),
+  limit: flag.int({ min: 1, default: undefined, defaultText: 'todas', help: 'usa só as N primeiras imagens de treino e de teste (para testes rápidos)' }),
+  overwrite: flag.bool({ help: 'aceita gravar por cima de um classificador já salvo na pasta' }),
+  backend: backendFlag(),
+  quiet: flag.bool({ help: 'sem barra de progresso' }),
+  help: flag.bool({ short: 'h', help: 'esta ajuda' }),
+};
+
 export const TRAIN_CLASSIFIER_USAGE = `Uso: npm run train-classifier -- [opções]
 
 Treina o classificador de dígitos (uma rede convolucional pequena) no conjunto de treino do MNIST
 e grava na pasta: model.json + weights.bin, manifest.json e training_log.csv. Os notebooks usam
 esse classificador para medir o que os decoders geram (classifyDigits).
 
-  --epochs N          épocas (padrão: ${D.epochs})
-  --seed N            semente da inicialização, do embaralhamento e dos deslocamentos (padrão: ${D.seed})
-  --out DIR           pasta de saída (padrão: ${CLASSIFIER_RUN})
-  --batch-size N      imagens por passo (padrão: ${D.batchSize})
-  --lr X              learning rate do Adam na primeira época (padrão: ${D.learningRate})
-  --lr-decay X        fator da learning rate a cada época (padrão: ${D.lrDecay})
-  --max-shift N       deslocamento aleatório máximo das imagens, em pixels (padrão: ${D.maxShift}; 0 = sem)
-  --limit N           usa só as N primeiras imagens de treino e de teste (para testes rápidos)
-  --overwrite         aceita gravar por cima de um classificador já salvo na pasta
-  --backend auto|tensorflow|wasm|cpu   motor do TensorFlow.js (padrão: VAE_BACKEND ou auto)
-  --quiet             sem barra de progresso
-  -h, --help          esta ajuda`;
+${usageLines(TRAIN_CLASSIFIER_FLAGS)}`;
 
-export interface TrainClassifierArgs {
-  epochs: number;
-  seed: number;
-  out: string;
-  batchSize: number;
-  lr: number;
-  lrDecay: number;
-  maxShift: number;
-  limit: number | null;
-  overwrite: boolean;
-  backend: BackendChoice | undefined;
-  quiet: boolean;
-  help: boolean;
-}
-
-function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new ConfigError(`--${flag} ${value}: esperado ${what}.`);
-  return n;
-}
-
-const isPositiveInt = (n: number) => Number.isInteger(n) && n > 0;
+export type TrainClassifierArgs = Parsed<typeof TRAIN_CLASSIFIER_FLAGS>;
 
 /** Parses the command line (kebab-case flags) into typed arguments, with Portuguese errors. */
 export function parseTrainClassifierArgs(argv: string[]): TrainClassifierArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        epochs: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        'lr-decay': { type: 'string' },
-        'max-shift': { type: 'string' },
-        limit: { type: 'string' },
-        overwrite: { type: 'boolean' },
-        backend: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message.replace(/^Unknown option/, 'Opção desconhecida')}\n\n${TRAIN_CLASSIFIER_USAGE}`);
-  }
-  return {
-    epochs: numberFlag(values.epochs, 'epochs', isPositiveInt, 'um inteiro positivo') ?? D.epochs,
-    seed: numberFlag(values.seed, 'seed', Number.isInteger, 'um inteiro') ?? D.seed,
-    out: values.out ?? CLASSIFIER_RUN,
-    batchSize: numberFlag(values['batch-size'], 'batch-size', isPositiveInt, 'um inteiro positivo') ?? D.batchSize,
-    lr: numberFlag(values.lr, 'lr', (n) => n > 0, 'um número positivo') ?? D.learningRate,
-    lrDecay: numberFlag(values['lr-decay'], 'lr-decay', (n) => n > 0 && n <= 1, 'um número em (0, 1]') ?? D.lrDecay,
-    maxShift: numberFlag(values['max-shift'], 'max-shift', (n) => Number.isInteger(n) && n >= 0 && n < 14, 'um inteiro de 0 a 13') ?? D.maxShift,
-    limit: numberFlag(values.limit, 'limit', isPositiveInt, 'um inteiro positivo') ?? null,
-    overwrite: values.overwrite ?? false,
-    backend: values.backend === undefined ? undefined : parseBackendChoice(values.backend, '--backend'),
-    quiet: values.quiet ?? false,
-    help: values.help ?? false,
-  };
+  return parseFlags(TRAIN_CLASSIFIER_FLAGS, argv);
 }
 
 /** Trains and saves; returns the final accuracies. */
@@ -116,13 +62,10 @@ export async function runClassifierTraining(args: TrainClassifierArgs): Promise<
   let bar: ReturnType<typeof createProgressBar> | null = null;
   let epoch = 0;
   const logged: ClassifierEpochLog[] = [];
+  // The settings, once: the training uses them and the manifest records them.
+  const settings = { epochs: args.epochs, batchSize: args.batchSize, learningRate: args.lr, lrDecay: args.lrDecay, maxShift: args.maxShift, seed: args.seed };
   const { network, history } = await trainClassifier(data, {
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    learningRate: args.lr,
-    lrDecay: args.lrDecay,
-    maxShift: args.maxShift,
-    seed: args.seed,
+    ...settings,
     onBatchEnd: (seen, total, loss) => {
       if (seen <= args.batchSize) bar = createProgressBar({ total, label: `Época ${++epoch}/${args.epochs}`, mode: args.quiet ? 'silent' : undefined });
       bar?.update(seen, `loss ${loss.toFixed(4)}`);
@@ -148,12 +91,7 @@ export async function runClassifierTraining(args: TrainClassifierArgs): Promise<
         dataset: 'mnist',
         trainImages: data.train.count,
         testImages: data.test.count,
-        epochs: args.epochs,
-        batchSize: args.batchSize,
-        learningRate: args.lr,
-        lrDecay: args.lrDecay,
-        maxShift: args.maxShift,
-        seed: args.seed,
+        ...settings,
         seconds: history.reduce((a, h) => a + h.seconds, 0),
       },
       accuracy: { train: trainAccuracy, test: last.testAccuracy, testErrors: Math.round((1 - last.testAccuracy) * data.test.count) },

@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { flag, flagName, parseFlags, usageLines, UsageError, type Parsed } from './flags';
+import { backendFlag, flag, flagName, parseFlags, usageLines, UsageError, type Parsed } from './flags';
 import { reportError, runIfMain } from './run';
-import { initBackend, parseBackendChoice, type BackendChoice } from '../backend';
+import { initBackend } from '../backend';
 import { loadFashionMnist, loadMnist } from '../data';
 import { DATASETS } from '../data/datasets';
 import { ConfigError } from '../errors';
@@ -47,13 +47,7 @@ export const TRAIN_FLAGS = {
     help: 'threads de treino',
     parse: (raw, name) => (raw === 'auto' ? 'auto' : flag.int({ min: 1, default: 1, help: '' }).parse(raw, name)),
   }),
-  backend: flag.custom<BackendChoice | undefined>({
-    value: 'auto|tensorflow|wasm|cpu',
-    default: undefined,
-    defaultText: 'VAE_BACKEND ou auto',
-    help: 'motor do TensorFlow.js',
-    parse: (raw, name) => parseBackendChoice(raw, `--${name}`),
-  }),
+  backend: backendFlag(),
   seed: flag.int({ default: undefined, defaultText: 'aleatória', help: 'semente (inicialização, embaralhamento e amostragem)' }),
   quiet: flag.bool({ help: 'sem barra de progresso' }),
   help: flag.bool({ short: 'h', help: 'esta ajuda' }),

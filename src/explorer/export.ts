@@ -141,7 +141,6 @@ async function exportManifest(run: string | null, model: ExplorableModel): Promi
     backend: { training, export: tf.getBackend() },
     encoderOutputs: model.kind === 'vae' ? ['mu', 'log_var'] : ['z'],
     tfjs: tf.version.tfjs,
-    createdAt: new Date().toISOString(),
   };
 }
 

@@ -4,7 +4,7 @@
  * fragment (a notebook output) or document (`npm run explorer -- --html`), or a page whose models are
  * fetched over http (the local server).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ConfigError } from '../errors';
 import { weightBytes } from '../io/model-files';
@@ -82,12 +82,16 @@ export async function fallbackPng(artifacts: ExplorerArtifacts, scale = 1.5): Pr
   return { base64: (await fig.toPNG(scale)).toString('base64'), width: fig.width, height: fig.height, description: fig.description };
 }
 
+/** Explorers built in this process: part of each root's id (two explorers of one run in one page stay apart). */
+let fragmentsMade = 0;
+
 /**
  * The explorer as an HTML fragment: the root element (with the PNG inside as a fallback, when given),
  * the bundle (inlined, or `scriptUrl`) and the mount call with the configuration.
  */
 export async function explorerFragment(config: PageConfig, options: { png?: { base64: string; width: number; height: number }; scriptUrl?: string } = {}): Promise<string> {
-  const id = `vae-explorer-${randomBytes(4).toString('hex')}`;
+  // Derived from the content (and the count of explorers so far), so a re-executed notebook stores the same output.
+  const id = `vae-explorer-${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8)}-${++fragmentsMade}`;
   const img = options.png
     ? `<img data-role="fallback" alt="espaço latente" width="${options.png.width}" height="${options.png.height}" src="data:image/png;base64,${options.png.base64}">`
     : '';

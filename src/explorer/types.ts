@@ -37,7 +37,6 @@ export interface ExportManifest {
   /** What each output of the encoder is. */
   encoderOutputs: string[];
   tfjs: string;
-  createdAt: string;
 }
 
 

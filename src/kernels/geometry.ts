@@ -167,3 +167,37 @@ export function phaseFilter(
   }
   return out;
 }
+
+/** Conv2D / FusedConv2D's attributes (the fused one adds the activation). */
+export interface Conv2DAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** The attributes tfjs passes to both convolution gradients (Conv2DBackpropFilter / Conv2DBackpropInput). */
+interface ConvBackpropAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Conv2DBackpropFilter's attributes: the filter's shape is what the gradient must have. */
+export interface BackpropFilterAttrs extends ConvBackpropAttrs {
+  filterShape: [number, number, number, number];
+}
+
+/** Conv2DBackpropInput's attributes: the input's shape is what the gradient must have. */
+export interface BackpropInputAttrs extends ConvBackpropAttrs {
+  inputShape: [number, number, number, number];
+}
+
+/** The attributes of a convolution kernel call, typed (tfjs gives them as a NamedAttrMap). */
+export function convAttrs<A extends Conv2DAttrs | BackpropFilterAttrs | BackpropInputAttrs>(attrs: unknown): A {
+  return (attrs ?? {}) as A;
+}

@@ -12,15 +12,21 @@
  * loops and the blocked JS matrix product), wasm/ (one file per kernel; wasm/simd/ builds a small
  * WebAssembly SIMD module at run time that works in place on the backend's heap — set
  * VAE_KERNELS_SIMD=0 to use the JS loops instead), cpu/ (one file per kernel family).
- * Tests: test/kernels.test.ts. Benchmark: `node dist/bench/kernels.js` (bench/kernels.ts).
+ * native/ puts the wasm backend's convolutions and matrix products on the system BLAS (OpenBLAS
+ * through koffi) when it loads; VAE_NATIVE=0 keeps the wasm ones.
+ * Tests: test/kernels.test.ts, test/kernels-native.test.ts. Benchmark: `node dist/bench/kernels.js`
+ * (bench/kernels.ts).
  */
+import * as tf from '@tensorflow/tfjs';
 import { cpuKernels } from './cpu';
 import { installGradients, uninstallGradients } from './gradients';
 import { installedKernels, installKernel, uninstallKernels, type InstalledKernel } from './registry';
+import { loadNativeBlas, nativeKernels } from './native';
 import { wasmKernels } from './wasm';
 
 export type { InstalledKernel } from './registry';
 export { LEAKY_RELU_GRAD } from './gradients';
+export { holdSingleThreadedBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './native';
 
 const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').KernelConfig; description: string }[]> = {
   wasm: wasmKernels,
@@ -30,13 +36,36 @@ const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').Kern
 /** Backends for which this package has training kernels. */
 export const TRAINING_KERNEL_BACKENDS: readonly string[] = Object.keys(kernelsByBackend);
 
-/** Registers our training kernels for `backendName`; returns true if it registered any. */
-export function registerTrainingKernels(backendName: string): boolean {
+/**
+ * Registers our training kernels for `backendName`; returns true if it registered any. On wasm,
+ * `native` (default: unless VAE_NATIVE=0) also registers the native-BLAS kernels when the library
+ * loads (see nativeBlasStatus()); `native: false` keeps the pure wasm kernels (tests, benchmarks).
+ */
+export function registerTrainingKernels(backendName: string, options: { native?: boolean } = {}): boolean {
   const kernels = kernelsByBackend[backendName];
   if (!kernels) return false;
   for (const { config, description } of kernels) installKernel(config, description);
+  if (backendName === 'wasm') {
+    if ((options.native ?? true) && loadNativeBlas()) {
+      for (const { config, description } of nativeKernels) installKernel(config, description);
+    } else {
+      uninstallNativeKernels();
+    }
+  }
   installGradients();
   return true;
+}
+
+/** Whether the native-BLAS kernels are the ones registered on wasm now. */
+export function nativeKernelsRegistered(): boolean {
+  return nativeKernels.every(({ config }) => tf.getKernel(config.kernelName, config.backendName) === config);
+}
+
+/** Puts back, for each native kernel, our wasm kernel or the stock one it replaced. */
+function uninstallNativeKernels(): void {
+  if (!nativeKernels.some(({ config }) => tf.getKernel(config.kernelName, config.backendName) === config)) return;
+  uninstallKernels('wasm');
+  for (const { config, description } of wasmKernels) installKernel(config, description);
 }
 
 /**

@@ -26,12 +26,16 @@ const stock = new Map<string, tf.KernelConfig | null>();
 /** Our configs currently installed. */
 const ours = new Map<string, { config: tf.KernelConfig; description: string }>();
 
-/** Registers `config` in place of whatever is registered for that kernel and backend. */
+/**
+ * Registers `config` in place of whatever is registered for that kernel and backend (the stock
+ * kernel, or another of ours: the native kernels replace some wasm ones). The stock one is
+ * remembered once, so uninstalling always brings the stock kernel back.
+ */
 export function installKernel(config: tf.KernelConfig, description: string): void {
   const k = key(config.backendName, config.kernelName);
   const current = tf.getKernel(config.kernelName, config.backendName);
   const mine = ours.get(k);
-  if (mine && current === mine.config) return;
+  if (mine && mine.config === config && current === config) return;
   if (!stock.has(k)) stock.set(k, current ?? null);
   if (current) tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);

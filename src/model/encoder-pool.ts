@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initBackend } from '../backend';
 import { ShapeError } from '../errors';
+import { holdSingleThreadedBlas } from '../kernels';
 import { defaultWorkerCount, splitBatch } from '../threads/sizing';
 import { WorkerHandle } from '../threads/worker-handle';
 import type { AnyAutoencoder, ModelSpec } from './factory';
@@ -51,6 +52,8 @@ export class EncoderPool {
   private constructor(
     private readonly model: AnyAutoencoder,
     private readonly workers: EncoderWorker[],
+    /** Gives back the BLAS threads (every thread of the pool calls the BLAS with one). */
+    private readonly releaseBlas: () => void,
   ) {}
 
   /** Threads in all, this one included. */
@@ -65,14 +68,16 @@ export class EncoderPool {
     if (!(Number.isInteger(threads) && threads >= 1)) throw new ShapeError(`threads deve ser um inteiro ≥ 1; recebido ${threads}.`);
     const weights = model.model.getWeights().map((w) => ({ values: w.dataSync().slice() as Float32Array, shape: w.shape }));
     const init: EncoderWorkerInit = { backend, spec: model.spec(), weights };
+    const releaseBlas = threads > 1 ? holdSingleThreadedBlas() : () => {};
     const workers = Array.from({ length: threads - 1 }, () => new WorkerHandle<ToEncoderWorker, FromEncoderWorker>(new Worker(WORKER_SCRIPT, { workerData: init }), 'de codificação'));
     try {
       await Promise.all(workers.map((w) => w.reply()));
     } catch (err) {
       await Promise.all(workers.map((w) => w.worker.terminate()));
+      releaseBlas();
       throw err;
     }
-    return new EncoderPool(model, workers);
+    return new EncoderPool(model, workers, releaseBlas);
   }
 
   /** The encoder's outputs for x, split over the threads: [mu, logVar] for a VAE, [z] for an AE. */
@@ -84,7 +89,10 @@ export class EncoderPool {
       throw new ShapeError(`As imagens devem ter forma [N, ${eh}, ${ew}, ${ec}]; recebido [${x.shape.join(', ')}].`);
     }
     if (n === 0) throw new ShapeError('Nenhuma imagem para codificar (N = 0).');
-    const shares = splitBatch(n, this.threads);
+    // Whole batches per thread: every batch then holds the same images as in a single-thread
+    // predict, and the BLAS (whose rounding may depend on a product's size) gives the same numbers.
+    const shares = splitBatch(Math.ceil(n / batchSize), this.threads).map((b) => b * batchSize);
+    shares[shares.length - 1] -= shares.reduce((a, b) => a + b, 0) - n;
     const pixels = h * w * c;
     const all = x.dataSync() as Float32Array;
     // Workers first, so they compute while this thread encodes the first share.
@@ -114,5 +122,6 @@ export class EncoderPool {
 
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop({ type: 'exit' })));
+    this.releaseBlas();
   }
 }

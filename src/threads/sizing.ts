@@ -4,8 +4,16 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * The worker count that measured fastest on this machine (see `npm run bench`): the wasm backend
- * runs one thread per instance, so use every core; tfjs-node parallelises inside TensorFlow.
+ * The worker count for `workers: 'auto'`. The wasm backend runs one thread per instance, so
+ * training uses data-parallel threads, up to 4: on this 2-core machine that is 2 (measured
+ * fastest for wasm; see `npm run bench`); tfjs-node parallelises inside TensorFlow (1).
+ * With the native BLAS each thread's GEMMs run on one BLAS thread (holdSingleThreadedBlas): all
+ * of a step is then parallel (GEMMs, im2col, element-wise kernels, Adam), where OpenBLAS's own
+ * threads under one training thread would parallelise only the GEMMs (about 60% of a step);
+ * the bench prints both set-ups ("BLAS" column). On a teacher's 8-core laptop this gives 4
+ * training threads × 1 BLAS thread: at batch 32 each thread then has 8 images, and more threads
+ * would mostly add per-step overhead (messages, summing the gradients, every thread applying
+ * Adam) — not measured on such a machine; `--workers N` overrides it.
  */
 export function defaultWorkerCount(backendName: string, batchSize: number): number {
   const cores = availableParallelism();

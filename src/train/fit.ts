@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../backend';
+import { engineName, initBackend, type BackendInfo } from '../backend';
 import { ConfigError, OptimizerStateMissingError, ShapeError, StorageError, TrainingError, formatShape } from '../errors';
 import { removeStaleTemporaries } from '../io/files';
 import { ensureFolder, fsErrorMessage, isFsError, withFsErrors } from '../io/fs-errors';
@@ -289,7 +289,7 @@ async function runLoop(
   options: FitOptions,
   plan: StartPlan,
   data: { images: Float32Array; count: number },
-  backend: { name: string; gpu: boolean },
+  backend: BackendInfo,
   paths: RunPaths | null,
 ): Promise<TrainResult> {
   const { images, count } = data;
@@ -300,7 +300,7 @@ async function runLoop(
     workerCount > 1 && count >= batchSize
       ? await createParallelEngine(model, model.optimizer!, workerCount, backend.name)
       : new LocalEngine(model, model.optimizer!);
-  const backendLabel = backend.name + (backend.gpu ? ' (GPU)' : '') + (engine.threads > 1 ? ` (${engine.threads} threads)` : '');
+  const backendLabel = engineName(backend) + (backend.gpu ? ' (GPU)' : '') + (engine.threads > 1 ? ` (${engine.threads} threads)` : '');
 
   const callbacks: Callback[] = [new StepDecayCallback(plan.lrBase, plan.lrDecay, 1, plan.lrFrom), new ProgressCallback({ mode: options.progress })];
   // A few training images: a checkpoint is written only if the loss on them is finite.

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { holdSingleThreadedBlas } from '../kernels';
 import { splitBatch } from '../threads/sizing';
 import { WorkerHandle } from '../threads/worker-handle';
 import { getOptimizerLearningRate, lossAndGradients, setOptimizerLearningRate, type TrainingEngine } from './engine';
@@ -62,6 +63,8 @@ export class ParallelEngine implements TrainingEngine {
     private readonly optimizer: tf.Optimizer,
     private readonly workers: TrainingWorker[],
     buffers: { combined: SharedArrayBuffer; slots: SharedArrayBuffer[] },
+    /** Gives back the BLAS threads (every thread of the pool calls the BLAS with one). */
+    private readonly releaseBlas: () => void,
   ) {
     this.variables = model.namedVariables().map((v) => v.variable);
     this.sizes = this.variables.map((v) => v.size);
@@ -82,6 +85,7 @@ export class ParallelEngine implements TrainingEngine {
     const moments = await Promise.all(state.slice(1).map(async (w) => (await w.tensor.data()).slice() as Float32Array));
     const combined = new SharedArrayBuffer(total * 4);
     const slots = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(total * 4));
+    const releaseBlas = holdSingleThreadedBlas();
     const handles = slots.map((slot) => {
       const init: WorkerInit<Spec> = { backend, spec: model.spec(), weights, optimizer: { iterations, moments }, gradsSlot: slot, combined };
       return new WorkerHandle<ToWorker, FromWorker>(new Worker(WORKER_SCRIPT, { workerData: init }), 'de treino');
@@ -90,9 +94,10 @@ export class ParallelEngine implements TrainingEngine {
       await Promise.all(handles.map((h) => h.reply()));
     } catch (err) {
       await Promise.all(handles.map((h) => h.worker.terminate()));
+      releaseBlas();
       throw err;
     }
-    return new ParallelEngine(model, optimizer, handles, { combined, slots });
+    return new ParallelEngine(model, optimizer, handles, { combined, slots }, releaseBlas);
   }
 
   async step(x: Float32Array, eps: Float32Array, n: number): Promise<number[]> {
@@ -164,6 +169,7 @@ export class ParallelEngine implements TrainingEngine {
 
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop({ type: 'exit' })));
+    this.releaseBlas();
   }
 }
 

@@ -61,3 +61,16 @@ export function columnSums(x: Float32Array, rows: number, cols: number, out: Flo
   }
   for (let c = 0; c < cols; c++) out[c] = acc[c];
 }
+
+/**
+ * Fused activations in place (native kernels without SIMD): relu y = x > 0 ? x : 0 (NaN stays),
+ * leakyrelu y = x > 0 ? x : α·x with α rounded to float32 (as the stock wasm kernels).
+ */
+export function activationLoop(x: Float32Array, activation: 'relu' | 'leakyrelu', alpha: number): void {
+  const n = x.length;
+  if (activation === 'relu') {
+    for (let i = 0; i < n; i++) if (x[i] <= 0) x[i] = 0;
+    return;
+  }
+  leakyReluLoop(x, x, alpha, true);
+}

@@ -6,21 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGemm } from '../common/conv_gemm';
 import { leakyReluLoop } from '../common/elementwise';
-import { conv2dGeometry, isChannelsLast, type PadAttr } from '../geometry';
+import { conv2dGeometry, isChannelsLast, convAttrs, type Conv2DAttrs } from '../geometry';
 import { CPU, gemmSpec, output, stock, valuesF32, type BackendCpuLike } from './context';
 import type { KernelArgs } from '../registry';
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat?: string;
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  activation?: string;
-  leakyreluAlpha?: number;
-}
-
-function convolve(backend: BackendCpuLike, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs, bias: Float32Array | null): { shape: number[]; values: Float32Array } {
+function convolve(backend: BackendCpuLike, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: Conv2DAttrs, bias: Float32Array | null): { shape: number[]; values: Float32Array } {
   const g = conv2dGeometry(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode);
   const shape = [g.batch, g.outHeight, g.outWidth, g.outChannels];
   const values = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
@@ -31,7 +21,7 @@ function convolve(backend: BackendCpuLike, x: tf.TensorInfo, filter: tf.TensorIn
 export function conv2DCpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendCpuLike;
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = args.attrs as unknown as ConvAttrs;
+  const attrs = convAttrs<Conv2DAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || x.dtype !== 'float32' || filter.dtype !== 'float32') {
     return stock('Conv2D', backend, args.inputs, args.attrs);
   }
@@ -42,7 +32,7 @@ export function conv2DCpu(args: KernelArgs): tf.TensorInfo {
 export function fusedConv2DCpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendCpuLike;
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const attrs = args.attrs as unknown as ConvAttrs;
+  const attrs = convAttrs<Conv2DAttrs>(args.attrs);
   const activation = attrs.activation ?? 'linear';
   const cout = filter!.shape[3];
   const biasOk = !bias || (bias.dtype === 'float32' && (bias.shape.length === 0 || (bias.shape.length === 1 && (bias.shape[0] === cout || bias.shape[0] === 1))));

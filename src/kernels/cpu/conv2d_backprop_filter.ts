@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convGemmPacked } from '../common/conv_gemm';
-import { conv2dGeometry, isChannelsLast, type PadAttr } from '../geometry';
+import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropFilterAttrs } from '../geometry';
 import { CPU, output, stock, valuesF32, type BackendCpuLike } from './context';
 import type { KernelArgs } from '../registry';
 
@@ -53,13 +53,7 @@ function packDyAsFilter(dy: Float32Array, B: number, P: number, cout: number): F
 export function conv2DBackpropFilterCpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendCpuLike;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: number | [number, number];
-    pad: PadAttr;
-    dataFormat?: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+  const attrs = convAttrs<BackpropFilterAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return stock('Conv2DBackpropFilter', backend, args.inputs, args.attrs);
   }

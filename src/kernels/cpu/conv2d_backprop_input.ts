@@ -11,20 +11,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { convGemm, convGemmPacked, packColumns } from '../common/conv_gemm';
 import { col2im } from '../common/layout';
-import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type PadAttr } from '../geometry';
+import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, convAttrs, type BackpropInputAttrs } from '../geometry';
 import { CPU, output, stock, valuesF32, type BackendCpuLike } from './context';
 import type { KernelArgs } from '../registry';
 
 export function conv2DBackpropInputCpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendCpuLike;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: number | [number, number];
-    pad: PadAttr;
-    dataFormat?: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
+  const attrs = convAttrs<BackpropInputAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
     return stock('Conv2DBackpropInput', backend, args.inputs, args.attrs);
   }

@@ -14,7 +14,7 @@
  * batch 32 — but the transposed product dWᵀ = dyᵀ · col measured no faster.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, type PadAttr } from '../geometry';
+import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, convAttrs, type BackpropFilterAttrs } from '../geometry';
 import { im2colTransposed, validRange } from '../common/layout';
 import { alloc, copyRange, free, heapF32, offsetOf, simd, stock, WASM, type BackendWasmLike } from './context';
 import type { SimdKernels } from './simd';
@@ -63,13 +63,7 @@ function im2colTransposedSimd(k: SimdKernels, xOff: number, g: Conv2DGeometry, b
 export function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = (args.attrs ?? {}) as unknown as {
-    strides: number | [number, number];
-    pad: PadAttr;
-    dataFormat?: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+  const attrs = convAttrs<BackpropFilterAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat)) {
     throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${attrs.dataFormat}`);
   }

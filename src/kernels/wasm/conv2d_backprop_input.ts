@@ -16,7 +16,7 @@
  * (a well-shaped matrix product, then a scatter-add of KH·KW·Cin values per output pixel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type Conv2DGeometry, type PadAttr, type TransposedPhase } from '../geometry';
+import { conv2dGeometry, isChannelsLast, phaseFilter, transposedPhases, type Conv2DGeometry, type TransposedPhase, convAttrs, type BackpropInputAttrs } from '../geometry';
 import { col2im, scatterPhase, zeroPhase } from '../common/layout';
 import { alloc, free, heapF32, offsetOf, simd, sizeOf, stock, WASM, withShape, type BackendWasmLike } from './context';
 import type { KernelArgs } from '../registry';
@@ -85,13 +85,7 @@ function phaseConv(
 export function conv2DBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = (args.attrs ?? {}) as unknown as {
-    strides: number | [number, number];
-    pad: PadAttr;
-    dataFormat?: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
+  const attrs = convAttrs<BackpropInputAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat)) {
     throw new Error(`wasm Conv2DBackpropInput supports only NHWC, got ${attrs.dataFormat}`);
   }
