@@ -63,7 +63,7 @@ export function aeProblemFigure(ae: Autoencoder, x: tf.Tensor4D, labels: ArrayLi
 /** NormalDistrib.jpg: normal densities in one and two dimensions. */
 export function normalDistribFigure(): Promise<CanvasFigure> {
   const oneD = normalDensity1d([{ mu: 0, sigma: 1 }, { mu: 0, sigma: 0.5 }, { mu: 1.5, sigma: 1 }, { mu: -2, sigma: 0.7 }], { title: 'Normal em 1 dimensão: N(μ, σ²)', width: 480, height: 360 });
-  const twoD = normalDensity2d({ mu: [0, 0], sigma: [1, 0.5] }, { title: 'Normal em 2 dimensões: μ = (0, 0), σ = (1; 0,5)', width: 420, height: 360 });
+  const twoD = normalDensity2d({ mu: [0, 0], sigma: [1, 0.5] }, { title: 'Normal em 2 dimensões: μ = (0; 0), σ = (1; 0,5)', width: 420, height: 360 });
   return composeFigures([oneD, twoD]);
 }
 

@@ -59,6 +59,8 @@ export {
   type StopReason,
   type CheckpointInfo,
 } from './train';
+// The run's sample images read back as pixels, for the classifier (notebook 04).
+export { readGreyImages, type ReadGreyImagesOptions } from './io/images';
 export { formatDuration } from './progress';
 export { formatPt, formatPtSignificant } from './text';
 

@@ -127,6 +127,8 @@ test('listSampleImages / trainingSamples pick images of a run folder by epoch an
   assert.match(perEpoch.description, /época 1, época 2, época 10/);
   const two = await trainingSamples(run, { count: 2 });
   assert.match(two.description, /ép. 1, lote 0, ép. 10, lote 0/);
+  const captioned = await trainingSamples(run, { perEpoch: true, caption: (s) => `época ${s.epoch}: ${s.batch}` });
+  assert.match(captioned.description, /época 1: 200, época 2: 100, época 10: 0/);
   assert.ok((await two.toPNG(1)).length > 100);
   await assert.rejects(trainingSamples(run, { epochs: [5] }), /Nenhuma imagem/);
   assert.deepEqual(await listSampleImages(path.join(run, 'nada')), []);

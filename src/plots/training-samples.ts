@@ -39,11 +39,13 @@ export interface TrainingSamplesOptions extends ImageFilesOptions {
   epochs?: number[];
   /** One image per epoch (its last) before spacing them. Default false. */
   perEpoch?: boolean;
+  /** Text under each image, from the sample (e.g. with what the classifier reads in it). Default: its epoch and/or batch. */
+  caption?: (sample: SampleImage) => string;
 }
 
 /** A strip of the run's sample images across training, captioned with their epoch and/or batch. */
 export async function trainingSamples(runFolder: string, opts: TrainingSamplesOptions = {}): Promise<CanvasFigure<string[]>> {
-  const { count = 10, epochs, perEpoch = false, ...rest } = opts;
+  const { count = 10, epochs, perEpoch = false, caption: captionOf, ...rest } = opts;
   let all = await listSampleImages(runFolder);
   if (epochs) all = all.filter((s) => epochs.includes(s.epoch));
   if (perEpoch) all = all.filter((s, i) => all[i + 1]?.epoch !== s.epoch);
@@ -53,5 +55,5 @@ export async function trainingSamples(runFolder: string, opts: TrainingSamplesOp
   const picked = evenlySpaced(all, count);
   const oneEpoch = picked.every((s) => s.epoch === picked[0].epoch);
   const caption = (s: SampleImage) => (perEpoch ? `época ${s.epoch}` : oneEpoch ? `lote ${s.batch}` : `ép. ${s.epoch}, lote ${s.batch}`);
-  return imageFiles(picked.map((s) => s.file), { captions: picked.map(caption), ...rest });
+  return imageFiles(picked.map((s) => s.file), { captions: picked.map(captionOf ?? caption), ...rest });
 }
