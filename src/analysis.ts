@@ -182,3 +182,17 @@ export function nearestLabelShares(z: tf.Tensor2D | Points, labels: ArrayLike<nu
   for (const label of found) counts[label]++;
   return counts.map((c) => c / found.length);
 }
+
+/**
+ * How much each image of a strip differs from the one before it: the mean absolute pixel change
+ * (0 … 1) between images k − 1 and k of `images` ([n, h, w, c]), n − 1 values. Along an interpolation
+ * it measures continuity: small, even steps mean nearby latent points decode to similar images.
+ */
+export function consecutiveChanges(images: tf.Tensor4D): number[] {
+  const n = images.shape[0];
+  if (n < 2) throw new ShapeError(`consecutiveChanges precisa de pelo menos 2 imagens; recebi ${n}.`);
+  return Array.from(tf.tidy(() => {
+    const [before, after] = [images.slice(0, n - 1), images.slice(1, n - 1)];
+    return tf.abs(after.sub(before)).mean([1, 2, 3]).dataSync();
+  }));
+}

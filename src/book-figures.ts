@@ -16,6 +16,7 @@ import { VariationalAutoencoder } from './model/vae';
 import { composeFigures } from './plots/compose';
 import type { CanvasFigure, ChartFigure } from './plots/figure';
 import { writeGif } from './plots/gif';
+import { formatPoint } from './plots/inputs';
 import { interpolation } from './plots/interpolation';
 import { klSurface } from './plots/kl-surface';
 import { latentDistributions, type EllipseRow } from './plots/latent-distributions';
@@ -25,11 +26,13 @@ import { samplingFrames } from './plots/sampling-animation';
 import { formatPt } from './text';
 import { listCheckpoints } from './train/checkpoint';
 
-/** The saved runs behind the figures (the commands that produce them are in the README). */
+/** The saved runs behind the figures and notebook 03's trade-off (the commands that produce them are in the README). */
 export const RUNS = {
   ae: path.join('run', 'ae', '0001_digits'),
   vae: path.join('run', 'vae', '0002_digits'),
   noKl: path.join('run', 'vae', '0003_digits_sem_kl'),
+  /** The same VAE with r_loss_factor 100: the small end of notebook 03's trade-off. */
+  smallR: path.join('run', 'tradeoff', '0001_digits_r100'),
 };
 
 export const FIGURES = ['AE_Problem.jpg', 'NormalDistrib.jpg', 'VariationalDistri.jpg', 'car_colors.gif', 'KLLoss.png', 'WithoutWithReg.png', 'MorphGrad.png'] as const;
@@ -87,31 +90,44 @@ export function klLossFigure(): ChartFigure<HeatmapRow> {
   return klSurface({ muRange: [-3, 3], sigmaRange: [0.2, 3] }, { title: 'KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1 − ln σ²)', width: 560, height: 420 });
 }
 
-/** WithoutWithReg.png: the latent space of the same network trained without and with the KL term, `epochs` each. */
+/**
+ * One square window [−lim, lim]² holding every point of every latent space in `zs`, lim a whole
+ * number ≥ 3: the same axes for the panels of a comparison (so a tighter space *looks* tighter).
+ */
+export function sharedLatentDomain(zs: tf.Tensor2D[]): [number, number] {
+  const lim = Math.max(3, ...zs.map((z) => Math.ceil(tf.tidy(() => z.abs().max().dataSync()[0]))));
+  return [-lim, lim];
+}
+
+/** WithoutWithReg.png: the latent space of the same network trained without and with the KL term, `epochs` each, on shared axes. */
 export function withoutWithRegFigure(noKl: VariationalAutoencoder, vae: VariationalAutoencoder, x: tf.Tensor4D, labels: ArrayLike<number>, epochs: number): Promise<CanvasFigure> {
   const [zNo, zYes] = [encodeMu(noKl, x), encodeMu(vae, x)];
-  const size = { width: 500, height: 440 };
+  const domain = sharedLatentDomain([zNo, zYes]);
+  const opts = { width: 500, height: 440, xDomain: domain, yDomain: domain };
   const figs = [
-    latentScatter(zNo, Array.from(labels), { title: `Sem regularização (só r_loss), ${epochs} épocas`, ...size }),
-    latentScatter(zYes, Array.from(labels), { title: `Com a divergência KL, ${epochs} épocas`, ...size }),
+    latentScatter(zNo, Array.from(labels), { title: `Sem regularização (só vae_r_loss), ${epochs} épocas`, ...opts }),
+    latentScatter(zYes, Array.from(labels), { title: `Com a divergência KL (vae_r_loss + vae_kl_loss), ${epochs} épocas`, ...opts }),
   ];
   tf.dispose([zNo, zYes]);
   return composeFigures(figs);
 }
 
-/** MorphGrad.png: a straight line in latent space from the first test 1 to the first test 0, with and without KL. */
+/** μ of the first test 1 and the first test 0: the two ends of the book's MorphGrad interpolation. */
+export function morphEnds(model: VariationalAutoencoder, xTest: tf.Tensor4D, labels: ArrayLike<number>): [number[], number[]] {
+  const picks = firstOf(labels, [1, 0]);
+  return tf.tidy(() => (model.encoderMuLogVar.predict(tf.gather(xTest, picks)) as tf.Tensor2D[])[0].arraySync() as [number[], number[]]);
+}
+
+/** MorphGrad.png: a straight line in latent space from the first test 1 to the first test 0, with and without KL; the titles give the ends and their distance. */
 export function morphGradFigure(vae: VariationalAutoencoder, noKl: VariationalAutoencoder, xTest: tf.Tensor4D, labels: ArrayLike<number>, epochs: number, steps = 10): Promise<CanvasFigure> {
-  const [a, b] = firstOf(labels, [1, 0]);
-  const ends = (m: VariationalAutoencoder) => tf.tidy(() => (m.encoderMuLogVar.predict(tf.gather(xTest, [a, b])) as tf.Tensor2D[])[0].arraySync());
-  const [zA, zB] = ends(vae);
-  const [nA, nB] = ends(noKl);
-  return composeFigures(
-    [
-      interpolation(vae.decoder, zA, zB, steps, { title: `Com a divergência KL (${epochs} épocas): de um 1 a um 0 em linha reta no espaço latente` }),
-      interpolation(noKl.decoder, nA, nB, steps, { title: `Sem regularização (${epochs} épocas): os mesmos dois dígitos` }),
-    ],
-    { direction: 'column', gap: 12 },
-  );
+  const strip = (model: VariationalAutoencoder, name: string) => {
+    const [a, b] = morphEnds(model, xTest, labels);
+    const distance = Math.hypot(...a.map((ak, k) => b[k] - ak));
+    return interpolation(model.decoder, a, b, steps, {
+      title: `${name} (${epochs} épocas): de um 1 em ${formatPoint(a, 1)} a um 0 em ${formatPoint(b, 1)}, distância ${formatPt(distance, 1)}`,
+    });
+  };
+  return composeFigures([strip(vae, 'Com a divergência KL'), strip(noKl, 'Sem regularização')], { direction: 'column', gap: 12 });
 }
 
 function requireRun(folder: string, command: string): void {

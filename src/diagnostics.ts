@@ -1,13 +1,17 @@
 /**
  * Diagnostics of a trained VAE (notebook 05): how each latent dimension compares to N(0, 1)
- * (and whether one collapsed), class centroids for latent arithmetic, and the training log
- * against the test set. Plain numbers in, plain numbers out: the notebooks print and plot them.
+ * (and whether one collapsed), class centroids for latent arithmetic, the training log against
+ * the test set, and the few numbers that place a VAE on the r_loss_factor trade-off (notebook 03). Plain numbers in, plain numbers out: the notebooks print and plot them.
  */
+import * as tf from '@tensorflow/tfjs';
+import { coveredFraction } from './analysis';
+import { classifyDigits, type DigitReading } from './classifier/classify';
+import { confidentShare, labelDistribution, totalVariation } from './classifier/stats';
 import { DataError, ShapeError } from './errors';
+import { klDivergence, reconstructionError } from './loss';
 import { formatPt } from './text';
 import { toLabels, toPoints, type LabelsLike, type PointsLike } from './plots/inputs';
 import type { LogRow } from './plots/loss-curves';
-import type { DigitReading } from './classifier/classify';
 import { normCdf } from './plots/stats';
 
 /** What `latentDiagnostics` says about one latent dimension d (all means over the data set). */
@@ -180,4 +184,63 @@ export function compareLosses(train: Record<string, number>, test: Record<string
   const metrics = Object.keys(test).filter((k) => typeof train[k] === 'number');
   if (metrics.length === 0) throw new DataError(`Nenhuma métrica em comum entre treino (${Object.keys(train).join(', ')}) e teste (${Object.keys(test).join(', ')}).`);
   return metrics.map((metric) => ({ metric, train: train[metric], test: test[metric], percent: (100 * (test[metric] - train[metric])) / train[metric] }));
+}
+
+/** Where one trained VAE sits on the r_loss_factor trade-off (notebook 03), measured on test images. */
+export interface VaeQuality {
+  /** GDL's r_loss: the mean squared error per pixel of the reconstructions, decoding μ (no sampling). */
+  rLoss: number;
+  /** GDL's vae_kl_loss: the mean KL(N(μ, σ²) ‖ N(0, I)) per image, in nats. */
+  vaeKlLoss: number;
+  /** Mean σ = exp(log σ² / 2) over images and latent dimensions. */
+  meanSigma: number;
+  /** Largest |μ_d| over the images. */
+  maxAbsMu: number;
+  /** Share of the reconstructions that the classifier reads as the image's own label. */
+  reconKeepsLabel: number;
+  /** Share of the prior draws that fall in a grid cell holding some μ (`coveredFraction`). */
+  priorCovered: number;
+  /** Share of the decoded prior draws that the classifier reads with p ≥ the threshold. */
+  generatedConfident: number;
+  /** Total variation between the labels of the decoded prior draws and the labels of the test images (0 = same proportions). */
+  generatedTv: number;
+}
+
+/** What `vaeQuality` needs of a VAE: its encoder up to [μ, log σ²] and its decoder. */
+export interface EncoderDecoder {
+  encoderMuLogVar: tf.LayersModel;
+  decoder: tf.LayersModel;
+}
+
+/**
+ * Reconstruction, regularisation and generation of one VAE in plain numbers: the reconstruction
+ * error and how often a reconstruction keeps its digit (the r_loss side), the KL, σ and spread of μ
+ * (the regularisation side), and what decoding draws of N(0, I) gives (what the trade-off is for).
+ * `zPrior` are the draws; `grid` is the grid of `coveredFraction`.
+ */
+export async function vaeQuality(
+  vae: EncoderDecoder,
+  x: tf.Tensor4D,
+  labels: ArrayLike<number>,
+  zPrior: tf.Tensor2D,
+  options: { grid?: { bins?: number; box?: [number, number, number, number] }; threshold?: number } = {},
+): Promise<VaeQuality> {
+  if (labels.length !== x.shape[0]) throw new ShapeError(`vaeQuality: ${x.shape[0]} imagens e ${labels.length} rótulos; esperado o mesmo número.`);
+  const [mu, logVar] = vae.encoderMuLogVar.predict(x, { batchSize: 500 }) as tf.Tensor2D[];
+  const recon = vae.decoder.predict(mu, { batchSize: 500 }) as tf.Tensor4D;
+  const generated = vae.decoder.predict(zPrior, { batchSize: 500 }) as tf.Tensor4D;
+  const scalar = (f: () => tf.Tensor) => tf.tidy(() => f().dataSync()[0]);
+  const [reconReadings, generatedReadings] = [await classifyDigits(recon), await classifyDigits(generated)];
+  const quality: VaeQuality = {
+    rLoss: scalar(() => reconstructionError(x, recon).mean()),
+    vaeKlLoss: scalar(() => klDivergence(mu, logVar).mean()),
+    meanSigma: scalar(() => logVar.div(2).exp().mean()),
+    maxAbsMu: scalar(() => mu.abs().max()),
+    reconKeepsLabel: reconReadings.filter((r, i) => r.label === labels[i]).length / reconReadings.length,
+    priorCovered: coveredFraction(mu, zPrior, options.grid ?? 30),
+    generatedConfident: confidentShare(generatedReadings, options.threshold ?? 0.9),
+    generatedTv: totalVariation(labelDistribution(generatedReadings), labelDistribution(labels)),
+  };
+  tf.dispose([mu, logVar, recon, generated]);
+  return quality;
 }

@@ -95,6 +95,8 @@ export {
   LiveLossChart,
   formatPoint,
   linspace,
+  interpolationPoints,
+  normalBoxMass,
   normPdf,
   normCdf,
   normPpf,

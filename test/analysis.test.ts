@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coveredFraction, emptyCells, nearestLabels, nearestLabelShares, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
+import { consecutiveChanges, coveredFraction, emptyCells, sharedLatentDomain, nearestLabels, nearestLabelShares, emptyRegionPoints, klMonteCarlo, klNormal, klPerDimension, labelAreas, latentRanges } from '../src';
 import { testBackend } from './helpers';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
@@ -106,4 +106,19 @@ test('klMonteCarlo agrees with the closed form klNormal', async () => {
   }
   close(klMonteCarlo(0, 1), 0, 1e-6); // ε² and z² cancel exactly
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('consecutiveChanges: the mean absolute pixel change from each image of a strip to the next', async () => {
+  await testBackend();
+  const strip = tf.stack([tf.zeros([4, 4, 1]), tf.fill([4, 4, 1], 0.5), tf.fill([4, 4, 1], 0.5), tf.ones([4, 4, 1])]) as tf.Tensor4D;
+  const changes = consecutiveChanges(strip);
+  assert.equal(changes.length, 3);
+  [0.5, 0, 0.5].forEach((v, i) => close(changes[i], v));
+  assert.throws(() => consecutiveChanges(strip.slice(0, 1)), /pelo menos 2 imagens/);
+});
+
+test('sharedLatentDomain: one square window, a whole number ≥ 3, holding every point of every space', async () => {
+  await testBackend();
+  assert.deepEqual(sharedLatentDomain([tf.tensor2d([[0.5, -1], [2, 1]])]), [-3, 3]);
+  assert.deepEqual(sharedLatentDomain([tf.tensor2d([[0.5, -1]]), tf.tensor2d([[-4.2, 1], [3, 3]])]), [-5, 5]);
 });

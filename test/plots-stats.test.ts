@@ -1,7 +1,7 @@
 /** The normal-distribution maths behind the plots: erf, Φ, Φ⁻¹ (ppf), KL, linspace. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { erf, erfc, klNormal, linspace, normCdf, normPdf, normPpf } from '../src/plots/stats';
+import { erf, erfc, interpolationPoints, klNormal, linspace, normalBoxMass, normCdf, normPdf, normPpf } from '../src/plots/stats';
 
 const close = (actual: number, expected: number, tol: number) =>
   assert.ok(Math.abs(actual - expected) <= tol, `esperado ${expected} ± ${tol}, obtido ${actual}`);
@@ -45,4 +45,13 @@ test('normPdf, klNormal and linspace', () => {
   assert.deepEqual(linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(linspace(2, 3, 1), [2]);
   assert.equal(linspace(0.01, 0.99, 15).at(-1), 0.99);
+});
+
+test('interpolationPoints walks the segment from a to b; normalBoxMass is (2Φ(h) − 1)^d', () => {
+  const path = interpolationPoints([0, 2], [4, -2], 5);
+  assert.deepEqual(path.map((p) => p.t), [0, 0.25, 0.5, 0.75, 1]);
+  assert.deepEqual(path.map((p) => p.z), [[0, 2], [1, 1], [2, 0], [3, -1], [4, -2]]);
+  close(normalBoxMass(1.959963984540054, 1), 0.95, 1e-12);
+  close(normalBoxMass(3, 2), 0.9946076, 1e-7); // [−3, 3]²: the box of notebook 03
+  close(normalBoxMass(3, 1) ** 2, normalBoxMass(3, 2), 1e-15);
 });

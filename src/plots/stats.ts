@@ -9,6 +9,16 @@ export function linspace(start: number, stop: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (i === n - 1 ? stop : start + ((stop - start) * i) / (n - 1)));
 }
 
+/** `steps` points z = (1 − t)·a + t·b on the segment from a to b, t = linspace(0, 1, steps): the path of an interpolation. */
+export function interpolationPoints(a: readonly number[], b: readonly number[], steps: number): { t: number; z: number[] }[] {
+  return linspace(0, 1, steps).map((t) => ({ t, z: a.map((ak, k) => (1 - t) * ak + t * b[k]) }));
+}
+
+/** Probability that N(0, I) in `dims` dimensions falls in the box [−half, half]^dims: (2Φ(half) − 1)^dims. */
+export function normalBoxMass(half: number, dims: number): number {
+  return (2 * normCdf(half) - 1) ** dims;
+}
+
 /** Density of N(mu, sigma²) at x. */
 export function normPdf(x: number, mu = 0, sigma = 1): number {
   const u = (x - mu) / sigma;
