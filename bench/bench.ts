@@ -242,24 +242,59 @@ function printReport(reports: BackendReport[], torch: TorchReport | null): void 
   }
 }
 
+export const BENCH_USAGE = `Uso: npm run bench -- [opções]
+
+Mede treino e inferência do VAE em cada backend disponível e, na mesma execução, a mesma rede em
+PyTorch CPU (a referência).
+
+  --backends LISTA  quais medir, separados por vírgula (padrão: tensorflow,native,wasm,cpu)
+  --quick           medições curtas (alguns segundos cada; para conferir que tudo roda)
+  --no-torch        sem a referência em PyTorch
+  --seconds S       segundos por configuração do PyTorch (padrão: 5; 2 com --quick)
+  --json            imprime o relatório em JSON em vez da tabela
+  --save ARQUIVO    também grava o relatório em JSON em ARQUIVO
+  -h, --help        esta ajuda`;
+
+const BENCH_CHOICES: readonly BenchChoice[] = ['tensorflow', 'native', 'wasm', 'cpu'];
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean' },
-      save: { type: 'string' },
-      quick: { type: 'boolean' },
-      backends: { type: 'string' },
-      'no-torch': { type: 'boolean' },
-      seconds: { type: 'string' },
-      child: { type: 'string' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        json: { type: 'boolean' },
+        save: { type: 'string' },
+        quick: { type: 'boolean' },
+        backends: { type: 'string' },
+        'no-torch': { type: 'boolean' },
+        seconds: { type: 'string' },
+        child: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    console.error(`Opção inválida: ${(err as Error).message.split('\n')[0]}\n\n${BENCH_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(BENCH_USAGE);
+    return 0;
+  }
+  const unknown = (values.backends ?? '').split(',').filter((b) => b && !BENCH_CHOICES.includes(b as BenchChoice));
+  if (unknown.length) {
+    console.error(`--backends: não conheço ${unknown.join(', ')}; use ${BENCH_CHOICES.join(', ')}.`);
+    return 2;
+  }
+  if (values.seconds !== undefined && !(Number(values.seconds) > 0)) {
+    console.error(`--seconds: esperava um número de segundos maior que zero; recebi "${values.seconds}".`);
+    return 2;
+  }
   if (values.child) {
     const report = await measureBackend(values.child as BenchChoice, { quick: values.quick ?? false });
     process.stdout.write(JSON.stringify(report));
     return 0;
   }
-  const wanted = (values.backends ?? 'tensorflow,native,wasm,cpu').split(',');
+  const wanted = (values.backends ?? BENCH_CHOICES.join(',')).split(',').filter((b) => b);
   const reports: BackendReport[] = [];
   for (const backend of wanted) {
     if (!values.json) process.stderr.write(`medindo ${backend}...\n`);
