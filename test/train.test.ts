@@ -166,3 +166,16 @@ test('training checks its input with clear errors', async () => {
   vae.dispose();
   raw.dispose();
 });
+
+test('a step that throws (here the optimiser) frees its batch, metrics and gradients', async () => {
+  await testBackend();
+  const vae = tinyVae();
+  const failing = { applyGradients: () => { throw new Error('falha de propósito'); } } as unknown as tf.Optimizer;
+  const engine = new LocalEngine(vae, failing);
+  const x = tinyImages(8).dataSync() as Float32Array;
+  const eps = new Float32Array(8 * 2);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await assert.rejects(engine.step(x, eps, 8), /falha de propósito/);
+  assert.equal(tf.memory().numTensors, before, 'nothing left behind by the failed steps');
+  vae.dispose();
+});

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { ConfigError } from '../errors';
 import { weightBytes } from '../io/model-files';
 import { latentScatter } from '../plots';
-import { formatPt } from '../text';
+import { escapeXml, formatPt } from '../text';
 import { BUNDLE_FILE } from './bundle';
 import type { ExplorerArtifacts } from './export';
 import type { ModelSource, PageConfig } from './types';
@@ -102,7 +102,7 @@ export async function explorerFragment(config: PageConfig, options: { png?: { ba
 
 /** A whole HTML document around `fragment`. */
 export function explorerDocument(fragment: string, title: string): string {
-  const esc = title.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+  const esc = escapeXml(title);
   return `<!DOCTYPE html>\n<html lang="pt-BR">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<title>${esc}</title>\n<style>body{margin:16px;background:#fff}</style>\n</head>\n<body>\n${fragment}</body>\n</html>\n`;
 }
