@@ -20,7 +20,7 @@ test('parseTrainArgs: defaults of the book and clear errors', () => {
   assert.throws(() => parseTrainArgs(['--epochs', 'dez']), /--epochs dez: esperado um inteiro positivo/);
   assert.throws(() => parseTrainArgs(['--data', 'cifar']), /--data cifar/);
   assert.throws(() => parseTrainArgs(['--resume', '--initial-epoch', '3']), /--resume ou --initial-epoch/);
-  assert.throws(() => parseTrainArgs(['--backend', 'gpu']), /--backend="gpu" não é um backend válido/);
+  assert.throws(() => parseTrainArgs(['--backend', 'gpu']), /--backend gpu: use auto, tensorflow, wasm ou cpu/);
   assert.throws(() => parseTrainArgs(['--nada']), /Opção desconhecida/);
   // Node's own English messages never reach the user.
   assert.throws(() => parseTrainArgs(['--epochs', '-1']), /--epochs -1: esperado um inteiro positivo/);

@@ -8,7 +8,7 @@
  *   usageLines(FLAGS)                        // '  --epochs N   última época a treinar (padrão: 200)'
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseBackendChoice, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { formatPt } from '../text';
 
@@ -222,6 +222,12 @@ export function backendFlag(): FlagSpec<BackendChoice | undefined> {
     default: undefined,
     defaultText: 'VAE_BACKEND ou auto',
     help: 'motor do TensorFlow.js',
-    parse: (raw, name) => parseBackendChoice(raw, `--${name}`),
+    parse: (raw, name) => {
+      try {
+        return parseBackendChoice(raw, `--${name}`);
+      } catch {
+        throw new UsageError(`--${name} ${raw}: use ${BACKEND_CHOICES.join(', ').replace(/, ([^,]*)$/, ' ou $1')}.`);
+      }
+    },
   });
 }
