@@ -46,10 +46,10 @@ test('Keras-style summary text', async () => {
   const enc = summaryText(vae.encoder);
   assert.match(enc, /^Model: "encoder"/);
   assert.match(enc, /encoder_conv_0 \(Conv2D\)\s+\(None, 28, 28, 32\)\s+320\s+encoder_input\[0\]\[0\]/);
-  assert.match(enc, /Total params: 105,220/);
+  assert.match(enc, /Total params: 105\.220/);
   const dec = summaryText(vae.decoder);
-  assert.match(dec, /decoder_conv_t_0 \(Conv2DTran \(None, 7, 7, 64\)\s+36,928/);
-  assert.match(dec, /Total params: 102,017/);
+  assert.match(dec, /decoder_conv_t_0 \(Conv2DTran \(None, 7, 7, 64\)\s+36\.928/);
+  assert.match(dec, /Total params: 102\.017/);
   vae.dispose();
 });
 

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { formatPoint, generatedGrid, imageGrid, interpolation, normPpf, reconstructions, toImages, type Figure } from '../src/plots';
+import { DataError } from '../src/errors';
 
 let decoder: tf.Sequential;
 
@@ -59,6 +60,12 @@ test('imageGrid accepts (N,28,28), (N,784), flat arrays and bytes', () => {
   assert.equal(toImages(bytes).pixels[0][0], 1);
   assert.equal(toImages([[[0, 1], [1, 0]]]).width, 2);
   assert.throws(() => imageGrid(tf.zeros([2, 28, 28, 3])), /\(N, 28, 28, 1\).*\(2, 28, 28, 3\)/);
+});
+
+test('imageGrid refuses NaN or infinite pixels with a sentence about divergence', () => {
+  const bad = [new Float32Array(784).fill(0.5), new Float32Array(784).fill(NaN)];
+  assert.throws(() => imageGrid(bad), (e: Error) => e instanceof DataError && /imagem 1 tem pixels NaN/.test(e.message));
+  assert.throws(() => imageGrid([new Float32Array(784).fill(Infinity)]), /divergiu/);
 });
 
 test('reconstructions: two rows of N, captions with z under the originals', async () => {

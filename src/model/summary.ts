@@ -1,13 +1,15 @@
 /**
- * A Keras-style `model.summary()` table (with thousands separators and Keras' column layout),
- * so the notebook reads like the book. Functional models with branches get "Connected to".
+ * A Keras-style `model.summary()` table (Keras' column layout and thousands separators, in the
+ * pt-BR form the notebooks use everywhere: 105.220), so the notebook reads like the book.
+ * Functional models with branches get "Connected to".
  */
 import * as tf from '@tensorflow/tfjs';
 import { formatShape } from '../errors';
+import { formatPt } from '../text';
 
-/** 105220 → "105,220" (Keras prints totals this way). */
+/** 105220 → "105.220" (Keras prints "105,220"; a student reads pt-BR numbers everywhere). */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return formatPt(n);
 }
 
 function outputShapeText(layer: tf.layers.Layer): string {

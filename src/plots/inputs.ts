@@ -1,7 +1,7 @@
 /** Turns what users pass (tensors or plain arrays) into plain arrays the plots draw. */
 import * as tf from '@tensorflow/tfjs';
 import { formatPt } from '../text';
-import { ShapeError, formatShape } from '../errors';
+import { DataError, ShapeError, formatShape } from '../errors';
 
 /** Points in the latent space: a [N, D] tensor or N arrays of D numbers. */
 export type PointsLike = tf.Tensor2D | ReadonlyArray<ArrayLike<number>>;
@@ -64,6 +64,10 @@ export function toImages(images: ImagesLike): Images {
     if (!Number.isInteger(height) || bad >= 0) {
       throw new ShapeError(`Imagens devem ser quadradas e do mesmo tamanho; a imagem ${Math.max(bad, 0)} tem ${pixels[Math.max(bad, 0)].length} pixels.`);
     }
+  }
+  const broken = pixels.findIndex((p) => p.some((v) => !Number.isFinite(v)));
+  if (broken >= 0) {
+    throw new DataError(`A imagem ${broken} tem pixels NaN ou infinitos: o modelo que a gerou divergiu? (Recarregue o último checkpoint bom ou treine de novo com uma learning rate menor.)`);
   }
   const max = pixels.reduce((m, p) => p.reduce((a, v) => (v > a ? v : a), m), 0);
   if (max > 1.5) pixels = pixels.map((p) => p.map((v) => v / 255)); // bytes (0–255), not [0, 1]
