@@ -42,6 +42,15 @@ test('--run-folder "" (an unset variable) exits 2 and writes nothing into the cu
   assert.deepEqual(readdirSync(cwd), []);
 });
 
+test('the library refuses runFolder "" (an unset variable) instead of training and saving nothing', async () => {
+  await testBackend();
+  const vae = tinyVae();
+  await assert.rejects(vae.train({ x: tinyImages(8), batchSize: 4, epochs: 1, runFolder: '', progress: 'silent' }),
+    (e: Error) => e instanceof ConfigError && /runFolder recebeu um texto vazio/.test(e.message));
+  await assert.rejects(vae.train({ x: tinyImages(8), batchSize: 4, epochs: 1, runFolder: '  ', progress: 'silent' }), ConfigError);
+  vae.dispose();
+});
+
 test('inspectRunFolder: weights without checkpoint.json, unreadable checkpoint.json, a CSV or params.json alone all make a folder "not empty"', async () => {
   const root = tempDir();
   const make = (name: string, files: Record<string, string>) => {

@@ -119,6 +119,10 @@ export async function fit(model: FitModel, options: FitOptions): Promise<TrainRe
   const backend = await initBackend();
   const { images, count } = trainingPixels(model, options.x);
   const runFolder = options.runFolder;
+  if (runFolder !== undefined && runFolder.trim() === '') {
+    // '' is most often an unset variable: training would run and save nothing, silently.
+    throw new ConfigError('runFolder recebeu um texto vazio (uma variável não definida?): passe a pasta da execução, ou omita runFolder para treinar sem gravar nada.');
+  }
   if (!runFolder) {
     if (options.resume) throw new ConfigError('resume precisa de runFolder (a pasta com os checkpoints).');
     const plan: StartPlan = {
