@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CUDA_LIBRARIES, findSharedLibrary, initBackend, type BackendInfo } from './backend';
+import { CUDA_LIBRARIES, engineName, findSharedLibrary, initBackend, type BackendInfo } from './backend';
 import { nativeBlasStatus, type NativeBlasStatus } from './kernels';
 import { DATASETS, checkDigest, findProjectRoot, locateFile, resolveDataDir } from './data/datasets';
 import { decompress } from './data/idx';
@@ -412,7 +412,7 @@ export async function backendCheck(p: Pick<DoctorProbes, 'chooseBackend'>): Prom
   } catch (err) {
     return { status: 'falta', title, detail: errorLine(err), fix: 'npm ci (reinstala @tensorflow/tfjs e @tensorflow/tfjs-backend-wasm).' };
   }
-  const detail = `${b.name} — ${b.device}${b.trainingKernels ? ', kernels de treino próprios' : ''}`;
+  const detail = `${engineName(b)} — ${b.device}${b.trainingKernels ? ', kernels de treino próprios' : ''}`;
   if (b.warnings.length) return { status: 'aviso', title, detail: `${detail}. ${b.warnings.join(' ')}`, fix: 'Veja as linhas de CUDA e GPU abaixo.' };
   return { status: 'ok', title, detail };
 }
