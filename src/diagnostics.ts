@@ -1,7 +1,8 @@
 /**
  * Diagnostics of a trained VAE (notebook 05): how each latent dimension compares to N(0, 1)
  * (and whether one collapsed), class centroids for latent arithmetic, the training log against
- * the test set, and the few numbers that place a VAE on the r_loss_factor trade-off (notebook 03). Plain numbers in, plain numbers out: the notebooks print and plot them.
+ * the test set, and the few numbers that place a VAE on the r_loss_factor trade-off (notebook 03).
+ * Plain numbers in, plain numbers out: the notebooks print and plot them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { coveredFraction } from './analysis';
