@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { LEAKY_RELU_GRAD, listTrainingKernels, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { ADAM_STEP, LEAKY_RELU_GRAD, listTrainingKernels, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { kerasAdam } from '../src/train/adam';
 import { conv2dGeometry, samePadding, transposedPhases } from '../src/kernels/geometry';
 import { setBackpropFilterChunkFloats } from '../src/kernels/wasm/conv2d_backprop_filter';
 import { setSimdEnabled, simdModuleBytes } from '../src/kernels/wasm/simd';
@@ -381,4 +382,44 @@ test('VAE-shaped conv stack: gradients on wasm + our kernels match the stock cpu
     worst = Math.max(worst, assertClose(oursCpu[i], r, `cpu (ours) gradient of parameter ${i} ${shapes[i]}`));
   });
   t.diagnostic(`worst relative error over ${ref.length} parameter gradients: ${worst.toExponential(2)}`);
+});
+
+for (const backend of ['wasm', 'cpu'] as Backend[]) {
+  test(`${backend}: the fused Adam step (VaeAdamStep) gives the stock optimiser's weights and state bit for bit`, async () => {
+    await use(backend, true);
+    assert.ok(tf.getKernel(ADAM_STEP, backend), 'registered with our training kernels');
+    const shapes = [[3, 3, 1, 32], [32], [3136, 2], [7]];
+    const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 10 + i), true, `adam_${backend}_${tag}_${i}`));
+    const [a, b] = [make('stock'), make('fused')];
+    const [stock, fused] = [tf.train.adam(0.001, 0.9, 0.999, 1e-7), kerasAdam(0.001)];
+    let before = 0;
+    for (let step = 0; step < 30; step++) {
+      if (step === 15) for (const o of [stock, fused]) (o as unknown as { learningRate: number }).learningRate = 0.0005; // a decayed rate
+      const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1 + (step % 3), 'float32', 100 * step + i));
+      stock.applyGradients(a.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      fused.applyGradients(b.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      tf.dispose(grads);
+      if (step === 1) before = tf.memory().numTensors;
+    }
+    assert.equal(tf.memory().numTensors, before, 'no tensor left per step');
+    a.forEach((v, i) => assert.deepEqual(Array.from(b[i].dataSync()), Array.from(v.dataSync()), `variable ${i}`));
+    const [ws, wf] = [await stock.getWeights(), await fused.getWeights()];
+    assert.deepEqual(wf.map((w) => w.name.replace('fused', 'stock')), ws.map((w) => w.name), 'same state, same names (checkpoints unchanged)');
+    ws.forEach((w, i) => assert.deepEqual(Array.from(wf[i].tensor.dataSync()), Array.from(w.tensor.dataSync()), w.name));
+    tf.dispose([...a, ...b]);
+    stock.dispose();
+    fused.dispose();
+  });
+}
+
+test('the fused Adam falls back to the stock step where VaeAdamStep is not registered', async () => {
+  await use('cpu', false);
+  assert.equal(tf.getKernel(ADAM_STEP, 'cpu'), undefined);
+  const [a, b] = [tf.variable(tf.ones([5]), true, 'adam_fallback_a'), tf.variable(tf.ones([5]), true, 'adam_fallback_b')];
+  const [stock, fused] = [tf.train.adam(0.01, 0.9, 0.999, 1e-7), kerasAdam(0.01)];
+  const g = tf.tensor1d([1, -2, 3, -4, 5]);
+  stock.applyGradients([{ name: a.name, tensor: g }]);
+  fused.applyGradients([{ name: b.name, tensor: g }]);
+  assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+  tf.dispose([a, b, g]);
 });

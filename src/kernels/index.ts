@@ -26,6 +26,7 @@ import { wasmKernels } from './wasm';
 
 export type { InstalledKernel } from './registry';
 export { LEAKY_RELU_GRAD } from './gradients';
+export { ADAM_STEP } from './common/adam';
 export { holdSingleThreadedBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './native';
 
 const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').KernelConfig; description: string }[]> = {

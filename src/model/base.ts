@@ -11,6 +11,7 @@ import { createRunFolder } from '../io/run-folder';
 import { inNotebook } from '../notebook';
 import { LiveLossChart } from '../plots/live-loss';
 import { findLatestCheckpoint, loadWeightsInto, type NamedVariable } from '../train/checkpoint';
+import { kerasAdam } from '../train/adam';
 import { fit, type FitOptions } from '../train/fit';
 import type { TrainingSettings } from '../train/run-record';
 import type { TrainResult, TrainableModel } from '../train/types';
@@ -69,8 +70,8 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
       throw new ConfigError(`learningRate deve ser um número positivo; recebido ${JSON.stringify(learningRate)}.`);
     }
     this.optimizer?.dispose();
-    // Adam with Keras' defaults (β1 0.9, β2 0.999, ε 1e-7).
-    this.optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
+    // Adam with Keras' defaults (β1 0.9, β2 0.999, ε 1e-7), one kernel per variable and step.
+    this.optimizer = kerasAdam(learningRate);
     this.learningRate = learningRate;
   }
 

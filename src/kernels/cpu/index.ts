@@ -5,6 +5,7 @@ import { conv2DBackpropFilterCpuConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputCpuConfig } from './conv2d_backprop_input';
 import { leakyReluCpuConfig, leakyReluGradCpuConfig, sumCpuConfig } from './elementwise';
 import { addCpuConfig } from './add';
+import { adamStepCpuConfig } from './adam';
 
 export const cpuKernels: { config: tf.KernelConfig; description: string }[] = [
   { config: conv2DCpuConfig, description: 'im2col panels + 4×4 register-blocked JS matrix product' },
@@ -15,4 +16,5 @@ export const cpuKernels: { config: tf.KernelConfig; description: string }[] = [
   { config: leakyReluGradCpuConfig, description: 'single pass dx = dy·(x > 0 ? 1 : α) (used by our LeakyRelu gradient)' },
   { config: sumCpuConfig, description: 'direct column sums for reductions over all but the last axis (bias gradients)' },
   { config: addCpuConfig, description: 'bias add [..., C] + [C] without per-element broadcast index maths' },
+  { config: adamStepCpuConfig, description: 'the Adam step of one variable in one pass (instead of ~14 element-wise kernels)' },
 ];

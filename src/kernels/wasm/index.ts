@@ -5,6 +5,7 @@ import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input';
 import { leakyReluGradWasmConfig, leakyReluWasmConfig } from './leaky_relu';
 import { sumWasmConfig } from './sum';
 import { identityWasmConfig } from './identity';
+import { adamStepWasmConfig } from './adam';
 
 export const wasmKernels: { config: tf.KernelConfig; description: string }[] = [
   { config: conv2DBackpropFilterWasmConfig, description: 'transposed im2col + XNNPACK matrix product, chunked over the batch' },
@@ -13,4 +14,5 @@ export const wasmKernels: { config: tf.KernelConfig; description: string }[] = [
   { config: leakyReluGradWasmConfig, description: 'one SIMD pass dx = x > 0 ? dy : α·dy (used by our LeakyRelu gradient)' },
   { config: sumWasmConfig, description: 'SIMD column sums for reductions over all but the last axis (bias gradients)' },
   { config: identityWasmConfig, description: 'shares the data instead of copying it (the engine clones every tensor saved for a gradient)' },
+  { config: adamStepWasmConfig, description: 'the Adam step of one variable in one pass over the heap (instead of ~14 element-wise kernels)' },
 ];
