@@ -20,7 +20,7 @@ import { formatPoint } from './plots/inputs';
 import { interpolation } from './plots/interpolation';
 import { klSurface } from './plots/kl-surface';
 import { latentDistributions, type EllipseRow } from './plots/latent-distributions';
-import { latentScatter, type ScatterRow } from './plots/latent-scatter';
+import { latentScatter, sharedLatentDomain, type ScatterRow } from './plots/latent-scatter';
 import { normalDensity1d, normalDensity2d, type HeatmapRow } from './plots/normal-density';
 import { samplingFrames } from './plots/sampling-animation';
 import { formatPt } from './text';
@@ -88,15 +88,6 @@ export function carColorsFrames(samples = 60, seed = 1): Canvas[] {
 /** KLLoss.png: KL(N(μ, σ²) ‖ N(0, 1)) over μ and σ. */
 export function klLossFigure(): ChartFigure<HeatmapRow> {
   return klSurface({ muRange: [-3, 3], sigmaRange: [0.2, 3] }, { title: 'KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1 − ln σ²)', width: 560, height: 420 });
-}
-
-/**
- * One square window [−lim, lim]² holding every point of every latent space in `zs`, lim a whole
- * number ≥ 3: the same axes for the panels of a comparison (so a tighter space *looks* tighter).
- */
-export function sharedLatentDomain(zs: tf.Tensor2D[]): [number, number] {
-  const lim = Math.max(3, ...zs.map((z) => Math.ceil(tf.tidy(() => z.abs().max().dataSync()[0]))));
-  return [-lim, lim];
 }
 
 /** WithoutWithReg.png: the latent space of the same network trained without and with the KL term, `epochs` each, on shared axes. */

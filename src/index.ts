@@ -71,6 +71,7 @@ export {
   CanvasFigure,
   show,
   latentScatter,
+  sharedLatentDomain,
   pSpaceScatter,
   latentPoints,
   latentDistributions,

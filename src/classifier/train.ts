@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetArrays } from '../data/datasets';
 import { pixelsToFloat32 } from '../data/datasets';
 import { assert } from '../errors';
+import { kerasAdam } from '../train/adam';
 import { Rng, hashSeed } from '../train/rng';
 import { classifyWith } from './classify';
 import { buildClassifier, CLASSIFIER_INPUT_SHAPE, NUM_CLASSES, type ClassifierNetwork } from './network';
@@ -101,7 +102,7 @@ export async function trainClassifier(data: DatasetArrays, options: ClassifierTr
   assert(Number.isInteger(o.batchSize) && o.batchSize > 0, () => `batchSize deve ser um inteiro positivo; recebido ${o.batchSize}.`);
   assert(Number.isInteger(o.maxShift) && o.maxShift >= 0 && o.maxShift < 14, () => `maxShift deve ser um inteiro de 0 a 13; recebido ${o.maxShift}.`);
   const net = buildClassifier(o.seed);
-  const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-7); // Keras' defaults
+  const optimizer = kerasAdam(o.learningRate);
   const xTest = tf.tensor4d(pixelsToFloat32(data.test.images), [data.test.count, ...CLASSIFIER_INPUT_SHAPE]);
   const n = data.train.count;
   const history: ClassifierEpochLog[] = [];

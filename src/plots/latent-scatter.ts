@@ -1,4 +1,5 @@
 /** The latent space as a scatter plot coloured by digit (notebook 03's "latent space" figure). */
+import * as tf from '@tensorflow/tfjs';
 import { ChartFigure } from './figure';
 import { formatPt } from '../text';
 import { countOf, toLabels, toPoints, type LabelsLike, type PointsLike } from './inputs';
@@ -85,4 +86,13 @@ export function scatterChart(
   const title = { text: opts.title ?? '', ...(grid ? { subtitle: `+ = ${formatPt(grid.length)} ${marks}` } : {}) };
   return new ChartFigure({ width, height, title, layer: layers }, rows,
     `Dispersão de ${countOf(n, 'ponto', 'pontos')} (${xTitle}, ${yTitle})${labs ? `, cor = ${legendTitle}` : ''}${grid ? `; + = ${formatPt(grid.length)} ${marks}` : ''}`);
+}
+
+/**
+ * One square window [−lim, lim]² holding every point of every latent space in `zs`, lim a whole
+ * number ≥ 3: the xDomain/yDomain for the panels of a comparison, so that they share their axes (so a tighter space *looks* tighter).
+ */
+export function sharedLatentDomain(zs: tf.Tensor2D[]): [number, number] {
+  const lim = Math.max(3, ...zs.map((z) => Math.ceil(tf.tidy(() => z.abs().max().dataSync()[0]))));
+  return [-lim, lim];
 }
