@@ -19,6 +19,7 @@ import { kerasAdam } from '../src/train/adam';
 import { conv2dGeometry, samePadding, transposedPhases } from '../src/kernels/geometry';
 import { setBackpropFilterChunkFloats } from '../src/kernels/wasm/conv2d_backprop_filter';
 import { setSimdEnabled, simdModuleBytes } from '../src/kernels/wasm/simd';
+import { sliceWasmConfig } from '../src/kernels/wasm/slice';
 import {
   assertClose,
   backendDataIds,
@@ -247,6 +248,28 @@ test('wasm: Identity shares data safely (clones outlive their source)', async ()
   assert.equal(tf.memory().numTensors, before);
 });
 
+test('wasm: Slice copies contiguous ranges inside the heap and gives the stock results for every slice', async () => {
+  const shape = [6, 4, 3, 2];
+  const values = Array.from({ length: size(shape) }, (_, i) => i - 20);
+  const cases: [number[], number[]][] = [
+    [[2, 0, 0, 0], [3, -1, -1, -1]], // images 2–4: contiguous
+    [[5, 1, 0, 0], [1, 2, -1, -1]], // rows of one image: contiguous
+    [[0, 0, 0, 0], [0, -1, -1, -1]], // empty
+    [[1, 1, 0, 0], [2, 2, 3, 2]], // not contiguous: stock kernel
+    [[0, 0, 1, 1], [-1, -1, 2, 1]], // not contiguous
+  ];
+  const run = (dtype: 'float32' | 'int32' | 'bool') =>
+    cases.map(([begin, sz]) => tf.tidy(() => Array.from(tf.tensor(values, shape, dtype).slice(begin, sz).dataSync())));
+  const dtypes = ['float32', 'int32', 'bool'] as const;
+  await use('wasm', false);
+  const expected = dtypes.map(run);
+  await use('wasm', true);
+  assert.equal(tf.getKernel('Slice', 'wasm')?.kernelFunc, sliceWasmConfig.kernelFunc, 'our Slice is the registered one');
+  const before = tf.memory().numTensors;
+  dtypes.forEach((dtype, d) => assert.deepEqual(run(dtype), expected[d], dtype));
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('LeakyRelu, its gradient and the bias-gradient Sum on wasm and cpu', async () => {
   const shape = [3, 5, 4, 6];
   const x = rand(size(shape), 21);
@@ -384,12 +407,16 @@ test('VAE-shaped conv stack: gradients on wasm + our kernels match the stock cpu
   t.diagnostic(`worst relative error over ${ref.length} parameter gradients: ${worst.toExponential(2)}`);
 });
 
-for (const backend of ['wasm', 'cpu'] as Backend[]) {
-  test(`${backend}: the fused Adam step (VaeAdamStep) gives the stock optimiser's weights and state bit for bit`, async () => {
+for (const [backend, loops] of [['wasm', 'SIMD'], ['wasm', 'JS'], ['cpu', 'JS']] as [Backend, 'SIMD' | 'JS'][]) {
+  test(`${backend} (${loops} loop): the fused Adam step (VaeAdamStep) gives the stock optimiser's weights and state bit for bit`, async (t) => {
     await use(backend, true);
     assert.ok(tf.getKernel(ADAM_STEP, backend), 'registered with our training kernels');
-    const shapes = [[3, 3, 1, 32], [32], [3136, 2], [7]];
-    const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 10 + i), true, `adam_${backend}_${tag}_${i}`));
+    if (backend === 'wasm') {
+      const previous = setSimdEnabled(loops === 'SIMD');
+      t.after(() => setSimdEnabled(previous));
+    }
+    const shapes = [[3, 3, 1, 32], [3, 3, 64, 64], [32], [3136, 2], [7]];
+    const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 10 + i), true, `adam_${backend}_${loops}_${tag}_${i}`));
     const [a, b] = [make('stock'), make('fused')];
     const [stock, fused] = [tf.train.adam(0.001, 0.9, 0.999, 1e-7), kerasAdam(0.001)];
     let before = 0;

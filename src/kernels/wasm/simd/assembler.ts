@@ -46,7 +46,7 @@ const OP = {
   'i32.gt_u': 0x4b, 'i32.le_s': 0x4c, 'i32.le_u': 0x4d, 'i32.ge_s': 0x4e, 'i32.ge_u': 0x4f,
   'f32.gt': 0x5e,
   'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.and': 0x71, 'i32.or': 0x72, 'i32.shl': 0x74, 'i32.shr_u': 0x76,
-  'f32.add': 0x92, 'f32.mul': 0x94, 'f64.add': 0xa0, 'f64.mul': 0xa2,
+  'f32.sqrt': 0x91, 'f32.add': 0x92, 'f32.mul': 0x94, 'f32.div': 0x95, 'f64.add': 0xa0, 'f64.mul': 0xa2,
   'f32.demote_f64': 0xb6, 'f64.promote_f32': 0xbb,
   select: 0x1b, drop: 0x1a, return: 0x0f,
 } as const;
@@ -55,7 +55,7 @@ const OP = {
 const SIMD = {
   'f32x4.splat': 0x13, 'f32x4.gt': 0x44, 'v128.and': 0x4e, 'v128.bitselect': 0x52,
   'f32x4.demote_f64x2_zero': 0x5e, 'f64x2.promote_low_f32x4': 0x5f,
-  'f32x4.add': 0xe4, 'f32x4.mul': 0xe6, 'f64x2.add': 0xf0, 'f64x2.mul': 0xf2,
+  'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f64x2.add': 0xf0, 'f64x2.mul': 0xf2,
 } as const;
 
 export type Op = keyof typeof OP | keyof typeof SIMD;

@@ -39,6 +39,15 @@ export interface SimdKernels {
   copyRuns(src: number, dst: number, count: number, lenBytes: number, srcStep: number, dstStep: number): void;
   /** Like copyRuns, but dst[i] += src[i] (f32): col2im's scatter-add, and bias rows (srcStep 0). */
   addRuns(src: number, dst: number, count: number, lenBytes: number, srcStep: number, dstStep: number): void;
+  /**
+   * One Adam step over n floats (../../common/adam.ts has the maths and the rounding order; every
+   * operation here is the same IEEE f32 operation, so the result is bit-identical to the JS loop):
+   * new θ, m, v into outValue, outM, outV (which may not alias the inputs).
+   */
+  adamStep(
+    value: number, m: number, v: number, grad: number, outValue: number, outM: number, outV: number, n: number,
+    beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, c1: number, c2: number, epsilon: number, negLr: number,
+  ): void;
 }
 
 /** y = x > 0 ? a : α·a, element-wise, for a = x (forward) or a = dy (gradient). */
@@ -303,6 +312,61 @@ function runsFunc(exportName: string, add: boolean): Func {
   return f;
 }
 
+/**
+ * adam_step: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; θ ← (m/c1)/(√(v/c2) + ε)·(−lr) + θ,
+ * 4 floats at a time, then one at a time (see SimdKernels.adamStep).
+ */
+function adamFunc(): Func {
+  const f = new Func('adam_step', [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32]);
+  const [VALUE, M, V, G, OUT_VALUE, OUT_M, OUT_V, N] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const constants = [8, 9, 10, 11, 12, 13, 14, 15]; // β1, β2, 1−β1, 1−β2, c1, c2, ε, −lr
+  const i = f.local(I32);
+  const end = f.local(I32);
+  const [b1, b2, ob1, ob2, c1, c2, eps, negLr] = constants.map((p) => {
+    const splat = f.local(V128);
+    f.get(p).op('f32x4.splat').set(splat);
+    return splat;
+  });
+  const gv = f.local(V128);
+  const mv = f.local(V128);
+  const vv = f.local(V128);
+  f.get(N).i32(-4).op('i32.and').i32(2).op('i32.shl').set(end);
+  f.whileNot(
+    () => f.get(i).get(end).op('i32.ge_u'),
+    () => {
+      f.get(G).get(i).op('i32.add').v128Load().set(gv);
+      f.get(M).get(i).op('i32.add').v128Load().get(b1).op('f32x4.mul').get(gv).get(ob1).op('f32x4.mul').op('f32x4.add').set(mv);
+      f.get(V).get(i).op('i32.add').v128Load().get(b2).op('f32x4.mul').get(gv).get(gv).op('f32x4.mul').get(ob2).op('f32x4.mul').op('f32x4.add').set(vv);
+      f.get(OUT_M).get(i).op('i32.add').get(mv).v128Store();
+      f.get(OUT_V).get(i).op('i32.add').get(vv).v128Store();
+      f.get(OUT_VALUE).get(i).op('i32.add');
+      f.get(mv).get(c1).op('f32x4.div').get(vv).get(c2).op('f32x4.div').op('f32x4.sqrt').get(eps).op('f32x4.add').op('f32x4.div');
+      f.get(negLr).op('f32x4.mul').get(VALUE).get(i).op('i32.add').v128Load().op('f32x4.add').v128Store();
+      f.addTo(i, 16);
+    },
+  );
+  const [B1, B2, OB1, OB2, C1, C2, EPS, NEG_LR] = constants;
+  const gs = f.local(F32);
+  const ms = f.local(F32);
+  const vs = f.local(F32);
+  f.get(N).i32(2).op('i32.shl').set(end);
+  f.whileNot(
+    () => f.get(i).get(end).op('i32.ge_u'),
+    () => {
+      f.get(G).get(i).op('i32.add').mem('f32.load').set(gs);
+      f.get(M).get(i).op('i32.add').mem('f32.load').get(B1).op('f32.mul').get(gs).get(OB1).op('f32.mul').op('f32.add').set(ms);
+      f.get(V).get(i).op('i32.add').mem('f32.load').get(B2).op('f32.mul').get(gs).get(gs).op('f32.mul').get(OB2).op('f32.mul').op('f32.add').set(vs);
+      f.get(OUT_M).get(i).op('i32.add').get(ms).mem('f32.store');
+      f.get(OUT_V).get(i).op('i32.add').get(vs).mem('f32.store');
+      f.get(OUT_VALUE).get(i).op('i32.add');
+      f.get(ms).get(C1).op('f32.div').get(vs).get(C2).op('f32.div').op('f32.sqrt').get(EPS).op('f32.add').op('f32.div');
+      f.get(NEG_LR).op('f32.mul').get(VALUE).get(i).op('i32.add').mem('f32.load').op('f32.add').mem('f32.store');
+      f.addTo(i, 4);
+    },
+  );
+  return f;
+}
+
 let moduleBytes: Uint8Array | null = null;
 let compiled: object | null = null;
 const instances = new WeakMap<object, SimdKernels | null>();
@@ -311,7 +375,7 @@ let enabled = process.env.VAE_KERNELS_SIMD !== '0';
 /** The module's bytes (for tests). */
 export function simdModuleBytes(): Uint8Array {
   if (!moduleBytes) {
-    moduleBytes = assemble([leakyFunc('leaky_relu', false), leakyFunc('leaky_relu_grad', true), columnSumsFunc(), im2colRowFunc(), copy2dFunc(), runsFunc('copy_runs', false), runsFunc('add_runs', true)]);
+    moduleBytes = assemble([leakyFunc('leaky_relu', false), leakyFunc('leaky_relu_grad', true), columnSumsFunc(), im2colRowFunc(), copy2dFunc(), runsFunc('copy_runs', false), runsFunc('add_runs', true), adamFunc()]);
   }
   return moduleBytes;
 }
@@ -339,6 +403,7 @@ export function simdFor(memory: unknown): SimdKernels | null {
       copy2d: e.copy2d,
       copyRuns: e.copy_runs,
       addRuns: e.add_runs,
+      adamStep: e.adam_step,
     };
   } catch {
     kernels = null;
