@@ -548,13 +548,22 @@ export async function gpuCheck(p: Pick<DoctorProbes, 'run' | 'env'>): Promise<Ch
 }
 
 /**
- * The native BLAS of the fast path. For now: is OpenBLAS there? (The native module will report
- * its own status here when it is merged.)
+ * The native path of the wasm backend: the system BLAS (is it there, which kernels, how many
+ * threads) and the C convolutions around it (compiled by `npm run build`).
  */
 export async function nativeBlasCheck(p: Pick<DoctorProbes, 'findLibrary' | 'nativeBlas' | 'env'>): Promise<CheckResult> {
   const title = 'BLAS nativo (o caminho rápido do backend wasm, opcional)';
   const s = p.nativeBlas();
-  if (s.active) return { status: 'ok', title, detail: `${s.library}${s.core ? `, núcleos ${s.core}` : ''}, ${s.threads} thread(s) por chamada` };
+  if (s.active) {
+    const detail = `${s.library}${s.core ? `, núcleos ${s.core}` : ''}, ${s.threads} thread(s) por chamada`;
+    if (s.cKernels) return { status: 'ok', title, detail: `${detail}; convoluções em ${s.cKernels}` };
+    return {
+      status: 'aviso',
+      title,
+      detail: `${detail}; convoluções nos laços WebAssembly, mais lentos: ${s.cKernelsReason}.`,
+      fix: p.env.VAE_C_KERNELS === '0' ? 'Remova VAE_C_KERNELS=0 para usar as convoluções em C.' : 'npm run build (compila dist/native/libvaekernels.so; precisa de build-essential).',
+    };
+  }
   if (p.env.VAE_NATIVE === '0') return { status: 'aviso', title, detail: `desligado por VAE_NATIVE=0 (${s.reason}): as convoluções rodam nos kernels wasm, umas 4 vezes mais lentas.`, fix: 'Remova VAE_NATIVE=0 para usar a OpenBLAS.' };
   const where = p.findLibrary('libopenblas.so.0');
   return {

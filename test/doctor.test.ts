@@ -239,7 +239,15 @@ test('optional pieces (libtensorflow, native BLAS) are avisos; disk space and a 
   assert.equal(installed.status, 'ok');
   assert.match(installed.detail, /4\.22\.0 com binding nativo/);
 
-  const blas = (active: boolean, reason = 'libopenblas.so.0 não encontrada') => () => ({ active, library: active ? 'OpenBLAS 0.3.21 (libopenblas.so.0)' : null, core: active ? 'SkylakeX' : null, threads: 2, reason });
+  const blas = (active: boolean, reason = 'libopenblas.so.0 não encontrada', cKernels: string | null = active ? 'C + OpenMP' : null) => () => ({
+    active,
+    library: active ? 'OpenBLAS 0.3.21 (libopenblas.so.0)' : null,
+    core: active ? 'SkylakeX' : null,
+    threads: 2,
+    reason,
+    cKernels,
+    cKernelsReason: cKernels ? 'convoluções em C (libvaekernels.so)' : 'libvaekernels.so não foi compilada (npm run build; precisa de um compilador C)',
+  });
   const missing = await nativeBlasCheck({ findLibrary: () => null, nativeBlas: blas(false), env: {} });
   assert.equal(missing.status, 'aviso');
   assert.match(missing.fix ?? '', /libopenblas0-pthread/);
@@ -248,7 +256,11 @@ test('optional pieces (libtensorflow, native BLAS) are avisos; disk space and a 
   assert.match(off.detail, /desligado por VAE_NATIVE=0/);
   const on = await nativeBlasCheck({ findLibrary: () => '/lib/libopenblas.so.0', nativeBlas: blas(true), env: {} });
   assert.equal(on.status, 'ok');
-  assert.match(on.detail, /OpenBLAS 0\.3\.21 .*SkylakeX, 2 thread/);
+  assert.match(on.detail, /OpenBLAS 0\.3\.21 .*SkylakeX, 2 thread.*convoluções em C \+ OpenMP/);
+  const noC = await nativeBlasCheck({ findLibrary: () => '/lib/libopenblas.so.0', nativeBlas: blas(true, 'ok', null), env: {} });
+  assert.equal(noC.status, 'aviso');
+  assert.match(noC.detail, /laços WebAssembly.*não foi compilada/);
+  assert.match(noC.fix ?? '', /npm run build/);
 
   const disk = (free: number) => diskCheck({ projectRoot: '/projeto', freeBytes: async () => free });
   const low = await disk(150e6);

@@ -13,11 +13,13 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BatchLogs } from '../src';
+import { sample } from '../src/model/layers';
 import { lossAndGradients } from '../src/train/engine';
 import { availableParallelism } from 'node:os';
 import { holdSingleThreadedBlas, listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
 import { openblasCoreFor } from '../src/kernels/native/blas';
-import { nativeKernels, setNativeChunkFloats } from '../src/kernels/native';
+import { nativeKernels, setCKernelsEnabled, setNativeBlasThreads, setNativeChunkFloats } from '../src/kernels/native';
+import { singleChannelCalls } from '../src/kernels/native/single_channel';
 import { setSimdEnabled } from '../src/kernels/wasm/simd';
 import {
   assertClose,
@@ -36,6 +38,7 @@ import {
   sampleIndices,
   size,
   vaeStackGradients,
+  TOL,
   type ConvCase,
 } from './conv-reference';
 
@@ -80,6 +83,8 @@ test('the native BLAS loads here (OpenBLAS with fast kernels); pools hold it to 
   assert.equal(openblasCoreFor(new Set(['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512dq', 'avx512vl'])), 'SkylakeX');
   assert.equal(openblasCoreFor(new Set(['avx2', 'fma'])), 'Haswell');
   assert.equal(openblasCoreFor(new Set(['sse4_2'])), null);
+  // The C convolutions: compiled by `npm run build` (scripts/build-c-kernels.js; CI has build-essential).
+  if (process.env.VAE_C_KERNELS !== '0') assert.match(s.cKernels ?? '', /^C/, `as convoluções em C não carregaram: ${s.cKernelsReason}`);
 });
 
 test('native kernels register over the wasm ones, and go away with native: false', { skip }, async () => {
@@ -123,6 +128,90 @@ test('native: stride-1 convolutions with merged runs (even, wide and one-row fil
     checkConvKernels('native (JS loops)', STRIDE1_CASES);
   } finally {
     setSimdEnabled(previous);
+  }
+});
+
+/** One input channel (x [B, H, W, 1]; for Conv2DTranspose, one dx channel): the direct SIMD kernels. */
+const SINGLE_CHANNEL_CASES: ConvCase[] = [
+  { name: "the VAE's 3x3 s1 same, 32 out, batch 1", x: [1, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], pad: 'same' },
+  { name: "the VAE's 3x3 s1 same, 32 out, batch 33", x: [33, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], pad: 'same' },
+  { name: '3x3 s1 valid, 8 out', x: [2, 9, 8, 1], f: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
+  { name: '5x5 filter, s1 same, 12 out', x: [2, 11, 10, 1], f: [5, 5, 1, 12], strides: [1, 1], pad: 'same' },
+  { name: 'explicit pad [2,0]x[0,1], s1, 4 out', x: [2, 7, 8, 1], f: [3, 3, 1, 4], strides: [1, 1], pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+  { name: '36 out (a 32-channel block and a 4-channel one)', x: [2, 6, 5, 1], f: [3, 3, 1, 36], strides: [1, 1], pad: 'same' },
+  { name: 'image narrower than the filter, s1 same', x: [1, 2, 2, 1], f: [3, 3, 1, 4], strides: [1, 1], pad: 'same' },
+  { name: 's2 same, 8 out', x: [2, 9, 11, 1], f: [3, 3, 1, 8], strides: [2, 2], pad: 'same' },
+  { name: 'strides 1x2, 2x3 filter, 4 out', x: [2, 6, 7, 1], f: [2, 3, 1, 4], strides: [1, 2], pad: 'same' },
+  { name: '5x5 filter, s3 valid, 8 out', x: [2, 13, 13, 1], f: [5, 5, 1, 8], strides: [3, 3], pad: 'valid' },
+];
+
+test('native: single-channel convolutions run the direct SIMD kernels (forward, input and filter gradients)', { skip }, async (t) => {
+  await use('native');
+  const routed = (cases: ConvCase[]) => {
+    const before = singleChannelCalls();
+    const lines = checkConvKernels('native', cases);
+    const after = singleChannelCalls();
+    return { lines, forward: after.forward - before.forward, inputGradient: after.inputGradient - before.inputGradient, filterGradient: after.filterGradient - before.filterGradient };
+  };
+  const direct = routed(SINGLE_CHANNEL_CASES);
+  for (const line of direct.lines) t.diagnostic(line);
+  // Every kernel of every case on the direct path (none with VAE_KERNELS_SIMD=0: no SIMD module).
+  const simdOn = process.env.VAE_KERNELS_SIMD !== '0';
+  const n = simdOn ? SINGLE_CHANNEL_CASES.length : 0;
+  assert.deepEqual([direct.forward, direct.inputGradient, direct.filterGradient], [n, n, n], 'calls on the direct path');
+  // Cout = 6 (not a multiple of 4): the general im2col + GEMM path, same results.
+  const general = routed([{ name: '6 out: general path', x: [2, 7, 6, 1], f: [3, 3, 1, 6], strides: [1, 1], pad: 'same' }]);
+  assert.deepEqual([general.forward, general.inputGradient, general.filterGradient], [0, 0, 0], 'Cout = 6 stays on the general path');
+  // Without the SIMD module: the general path with the JS loops.
+  const previous = setSimdEnabled(false);
+  try {
+    const noSimd = routed(SINGLE_CHANNEL_CASES.slice(0, 3));
+    assert.deepEqual([noSimd.forward, noSimd.inputGradient, noSimd.filterGradient], [0, 0, 0], 'SIMD off: general path');
+  } finally {
+    setSimdEnabled(previous);
+  }
+  // FusedConv2D: bias, then the activation.
+  const c = SINGLE_CHANNEL_CASES[1];
+  const d = caseData(c);
+  const bias = rand(c.f[3], 6);
+  const before = singleChannelCalls().forward;
+  const got = tf.tidy(() =>
+    tf.fused.conv2d({ x: tf.tensor4d(d.x, c.x), filter: tf.tensor4d(d.w, c.f), strides: c.strides, pad: 'same', bias: tf.tensor1d(bias), activation: 'leakyrelu', leakyreluAlpha: 0.3 }).dataSync().slice(),
+  );
+  assert.equal(singleChannelCalls().forward, before + (simdOn ? 1 : 0), 'FusedConv2D on the direct path');
+  const ref = d.y.map((v, i) => {
+    const z = v + bias[i % c.f[3]];
+    return z > 0 ? z : Math.fround(0.3) * z;
+  });
+  assertClose(got, ref, 'native FusedConv2D leakyrelu, one input channel');
+});
+
+test('native: the C convolutions give the same numbers on 1 and 2 threads, and the TypeScript path stays right', { skip }, async (t) => {
+  await use('native');
+  const status = nativeBlasStatus();
+  assert.ok(status.cKernels || process.env.VAE_C_KERNELS === '0', status.cKernelsReason);
+  const threads = status.threads;
+  const previousChunk = setNativeChunkFloats(4096); // several chunks per batch, so the threads share them
+  t.after(() => {
+    setNativeBlasThreads(threads);
+    setNativeChunkFloats(previousChunk);
+  });
+  const cases = [...MODEL_CASES.filter((c) => c.x[3] > 1), ...ODD_CASES, ...STRIDE1_CASES];
+  if (status.cKernels) {
+    setNativeBlasThreads(1);
+    const one = cases.map((c) => runConvKernels(caseData(c)));
+    setNativeBlasThreads(2);
+    const two = cases.map((c) => runConvKernels(caseData(c)));
+    cases.forEach((c, i) => {
+      for (const k of ['y', 'dx', 'dw'] as const) assert.deepEqual(two[i][k], one[i][k], `${c.name}: ${k} on 2 threads = on 1`);
+    });
+    for (const line of checkConvKernels('native (C, 2 threads)', cases)) t.diagnostic(line);
+  }
+  const previous = setCKernelsEnabled(false);
+  try {
+    for (const line of checkConvKernels('native (TypeScript + SIMD)', cases)) t.diagnostic(line);
+  } finally {
+    setCKernelsEnabled(previous);
   }
 });
 
@@ -347,16 +436,36 @@ async function seededRun(steps: number, workers: number): Promise<{ losses: numb
   return { losses, initial, weights };
 }
 
-/** The gradients of the VAE loss at the seed-1 weights on one batch of 32. */
-function firstGradients(): Float32Array[] {
+/** The gradients of the VAE loss at the seed-1 weights on one batch of 32, by variable name (in the layers' order). */
+function firstGradients(): { name: string; grad: Float32Array }[] {
   const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
   vae.compile(0.0005, 1000);
-  const variables = vae.namedVariables().map((v) => v.variable);
+  const named = vae.namedVariables();
+  const variables = named.map((v) => v.variable);
   const x = images(32);
   const eps = tf.tensor2d(rand(64, 8), [32, 2]);
   const { metrics, grads } = lossAndGradients(vae, variables, x, eps);
-  const out = variables.map((v) => grads[v.name].dataSync().slice() as Float32Array);
+  const out = named.map((v) => ({ name: v.name, grad: grads[v.variable.name].dataSync().slice() as Float32Array }));
   tf.dispose([x, eps, ...metrics, ...Object.values(grads)]);
+  vae.dispose();
+  return out;
+}
+
+/** The inputs of the VAE's LeakyReLUs in the forward pass of firstGradients, by the layer that computes them. */
+function leakyReluInputs(): { layer: string; values: Float32Array }[] {
+  const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
+  const feeding = (m: tf.LayersModel) => m.layers.filter((_, i) => m.layers[i + 1]?.getClassName() === 'LeakyReLU');
+  const outputs = (m: tf.LayersModel, input: tf.Tensor) => {
+    const layers = feeding(m);
+    const ys = tf.model({ inputs: m.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) }).predict(input) as tf.Tensor[];
+    return layers.map((l, i) => ({ layer: l.name, values: ys[i].dataSync().slice() as Float32Array }));
+  };
+  const out = tf.tidy(() => {
+    const x = images(32);
+    const [mu, logVar] = vae.encoderMuLogVar.predict(x) as tf.Tensor[];
+    const z = sample(mu, logVar, tf.tensor2d(rand(64, 8), [32, 2]));
+    return [...outputs(vae.encoderMuLogVar, x), ...outputs(vae.decoder, z)];
+  });
   vae.dispose();
   return out;
 }
@@ -366,15 +475,38 @@ test('native: seeded training agrees with the pure wasm path for the first steps
   // First-batch gradients against our cpu kernels (float64 accumulation). Not against the wasm
   // path: there one pre-activation of decoder_conv_t_2 (of 802,816) lands on the other side of
   // zero than in float64, LeakyReLU's slope there is 0.3 instead of 1, and the decoder gradients
-  // differ by up to 6·10⁻³ — a kink, not an error of either path (measured; native: no flip).
+  // differ by up to 6·10⁻³ — a kink, not an error of either path (measured). Native may meet such
+  // a kink too (with the direct one-input-channel kernels: one input of encoder_conv_3's LeakyReLU,
+  // 2·10⁻⁸ in float64, of 100,352; encoder gradients 3·10⁻³ off), so the flips are found: each must
+  // be within float32 noise of zero; the variables of the layers up to the last flipped one (the
+  // backward pass reaches them through it) may differ by 10⁻², every other variable by 10⁻⁴.
   await use('cpu');
   registerTrainingKernels('cpu');
   const cpuGrads = firstGradients();
+  const cpuInputs = leakyReluInputs();
   await use('native');
   const nativeGrads = firstGradients();
+  const nativeInputs = leakyReluInputs();
+  let lastFlipped = -1;
+  cpuInputs.forEach(({ layer, values }, i) => {
+    const scale = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    values.forEach((v, j) => {
+      const w = nativeInputs[i].values[j];
+      if (v > 0 === w > 0) return;
+      assert.ok(Math.abs(v) <= 1e-6 * scale && Math.abs(w) <= 1e-6 * scale, `${layer}: LeakyReLU input ${j} is ${v} on cpu, ${w} on native (scale ${scale})`);
+      t.diagnostic(`kink: ${layer}, LeakyReLU input ${j}: ${v.toExponential(2)} on cpu, ${w.toExponential(2)} on native`);
+      nativeGrads.forEach((g, k) => {
+        if (g.name.startsWith(`${layer}/`)) lastFlipped = Math.max(lastFlipped, k);
+      });
+    });
+  });
   let worstGrad = 0;
-  nativeGrads.forEach((g, i) => (worstGrad = Math.max(worstGrad, assertClose(g, cpuGrads[i], `gradient of variable ${i} on the first batch`))));
-  t.diagnostic(`first-batch gradients, native vs cpu kernels: worst relative error ${worstGrad.toExponential(2)} over ${nativeGrads.length} variables`);
+  nativeGrads.forEach(({ name, grad }, i) => {
+    const tol = i <= lastFlipped ? 1e-2 : TOL;
+    const e = assertClose(grad, cpuGrads[i].grad, `gradient of ${name} on the first batch`, tol);
+    if (i > lastFlipped) worstGrad = Math.max(worstGrad, e);
+  });
+  t.diagnostic(`first-batch gradients, native vs cpu kernels: worst relative error ${worstGrad.toExponential(2)} over the ${nativeGrads.length - lastFlipped - 1} variables after any kink`);
   await use('wasm');
   const wasm = await seededRun(4, 1);
   await use('native');

@@ -22,6 +22,9 @@
  *    by the two-thread training test of test/kernels-native.test.ts). The pools ask for
  *    that with `holdSingleThreadedBlas()`. Otherwise (one thread computing: predict, a decoded
  *    grid) each call may use `soloThreads` (VAE_BLAS_THREADS, default: every core, at most 8).
+ *    When the C convolutions load (./ckernels.ts) those threads are theirs instead: each kernel
+ *    call spreads its chunks of images over OpenMP threads (im2col, GEMM, col2im all in
+ *    parallel), and OpenBLAS runs on one thread inside each.
  * The variables are set only while the library loads, so child processes (PyTorch in the
  * benchmark) do not inherit them.
  *
@@ -32,6 +35,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { loadCKernels, type CKernels } from './ckernels';
 
 /** What the native path does and why (for `npm run doctor` and the backend line). */
 export interface NativeBlasStatus {
@@ -41,10 +45,14 @@ export interface NativeBlasStatus {
   library: string | null;
   /** The kernel family the library runs (OpenBLAS: openblas_get_corename(), e.g. "SkylakeX"), or null. */
   core: string | null;
-  /** Threads each GEMM call uses (per training thread). */
+  /** Threads each native kernel call uses (per training thread). */
   threads: number;
   /** Why it is active or not (Portuguese). */
   reason: string;
+  /** The C convolutions (./ckernels.ts) in use, e.g. "C + OpenMP", or null (then the TypeScript + SIMD loops run). */
+  cKernels: string | null;
+  /** Why the C convolutions are in use or not (Portuguese). */
+  cKernelsReason: string;
 }
 
 /** Row-major single-precision GEMM: C[m×n] ← α·op(A)·op(B) + β·C (leading dimensions in floats). */
@@ -68,6 +76,8 @@ interface Loaded {
   sgemm: Sgemm;
   setThreads: ((n: number) => void) | null;
   getThreads: (() => number) | null;
+  /** The C convolutions, when they loaded: they then own the threads and OpenBLAS runs on one inside them. */
+  c: CKernels | null;
 }
 
 const ROW_MAJOR = 101;
@@ -76,6 +86,8 @@ const TRANS = 112;
 
 let loaded: Loaded | null = null;
 let status: NativeBlasStatus | null = null;
+/** Threads of each C kernel call (OpenMP), when the C kernels are loaded. */
+let cThreads = 1;
 /** Pools of worker threads currently computing in parallel (see holdSingleThreadedBlas). */
 let holders = 0;
 
@@ -205,19 +217,26 @@ function tryLoad(): { lib: Loaded; status: NativeBlasStatus } | { reason: string
       tried.push(`${file}: cblas_sgemm deu um resultado errado no teste inicial`);
       continue;
     }
-    // Only the main thread sets the count (one per process); worker threads find it set.
-    if (isMainThread) setThreads?.(holders > 0 ? 1 : threads);
+    const c = loadCKernels(koffi, file);
+    const cLoaded = 'reason' in c ? null : c;
+    // Only the main thread sets the count (one per process); worker threads find it set. With
+    // the C kernels, OpenBLAS runs on one thread inside each of their threads.
+    const mine = holders > 0 || !isMainThread ? 1 : threads;
+    if (isMainThread) setThreads?.(cLoaded ? 1 : mine);
+    cThreads = cLoaded ? Math.min(mine, cLoaded.maxThreads) : 1;
     const version = config ? /OpenBLAS\s+[\d.]+/.exec(config())?.[0] ?? 'OpenBLAS' : kind === 'accelerate' ? 'Accelerate' : 'BLAS';
     const core = corename ? corename().trim() : null;
-    const lib: Loaded = { sgemm, setThreads, getThreads };
+    const lib: Loaded = { sgemm, setThreads, getThreads, c: cLoaded };
     return {
       lib,
       status: {
         active: true,
         library: `${version} (${file.split('/').pop()})`,
         core,
-        threads: getThreads ? getThreads() : isMainThread ? threads : 1,
+        threads: cLoaded ? cThreads : getThreads ? getThreads() : mine,
         reason: 'BLAS do sistema carregado pelo koffi',
+        cKernels: cLoaded ? (cLoaded.maxThreads > 1 ? 'C + OpenMP' : 'C') : null,
+        cKernelsReason: cLoaded ? `convoluções em C (${cLoaded.file.split('/').pop()})` : (c as { reason: string }).reason,
       },
     };
   }
@@ -229,7 +248,7 @@ function tryLoad(): { lib: Loaded; status: NativeBlasStatus } | { reason: string
 export function loadNativeBlas(): Loaded | null {
   if (!status) {
     const r = tryLoad();
-    if ('reason' in r) status = { active: false, library: null, core: null, threads: 0, reason: r.reason };
+    if ('reason' in r) status = { active: false, library: null, core: null, threads: 0, reason: r.reason, cKernels: null, cKernelsReason: r.reason };
     else {
       loaded = r.lib;
       status = r.status;
@@ -251,15 +270,36 @@ export function sgemm(): Sgemm {
 }
 
 /**
- * Sets the threads of each GEMM call (OpenBLAS; process-wide) and returns the number in effect.
- * For benchmarks and experiments; the pools and the default choose by themselves.
+ * Sets the threads of each native kernel call (the C kernels' OpenMP threads, or OpenBLAS's,
+ * process-wide) and returns the number in effect. For benchmarks and experiments; the pools and
+ * the default choose by themselves.
  */
 export function setNativeBlasThreads(n: number): number {
   const lib = loadNativeBlas();
+  const wanted = Math.max(1, Math.floor(n));
+  if (lib?.c) {
+    cThreads = Math.min(wanted, lib.c.maxThreads);
+    status!.threads = cThreads;
+    return cThreads;
+  }
   if (!lib || !lib.setThreads) return status!.threads;
-  lib.setThreads(Math.max(1, Math.floor(n)));
-  status!.threads = lib.getThreads ? lib.getThreads() : n;
+  lib.setThreads(wanted);
+  status!.threads = lib.getThreads ? lib.getThreads() : wanted;
   return status!.threads;
+}
+
+let cEnabled = true;
+
+/** Turns the C convolutions off or on (off: the TypeScript path; for tests and benchmarks); returns the previous setting. */
+export function setCKernelsEnabled(on: boolean): boolean {
+  const previous = cEnabled;
+  cEnabled = on;
+  return previous;
+}
+
+/** The C convolutions and the threads each call may use, or null (then the TypeScript path runs). */
+export function cKernels(): { kernels: CKernels; threads: number } | null {
+  return cEnabled && loaded?.c ? { kernels: loaded.c, threads: cThreads } : null;
 }
 
 /**

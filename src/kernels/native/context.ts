@@ -22,6 +22,11 @@ export function setNativeChunkFloats(n: number): number {
   return previous;
 }
 
+/** The chunk bound in floats (the C kernels chunk by the same rule). */
+export function nativeChunkFloats(): number {
+  return chunkFloats;
+}
+
 /** Images per chunk when each image needs `floatsPerImage` floats of scratch (at least 1). */
 export function imagesPerChunk(floatsPerImage: number, batch: number): number {
   return Math.max(1, Math.min(batch, Math.floor(chunkFloats / Math.max(1, floatsPerImage))));

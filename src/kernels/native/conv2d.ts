@@ -13,8 +13,10 @@ import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, convAttrs, type Co
 import type { KernelArgs } from '../registry';
 import { alloc, free, sizeOf, stock, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
+import { cConvForward } from './conv_c';
 import { allocZeros, applyActivation, at, heap, imagesPerChunk, nativeActivation, runsFor, type NativeActivation } from './context';
 import { im2col } from './layout';
+import { singleChannelForward } from './single_channel';
 
 /** True when col = x (1×1 filter, stride 1, no padding). */
 export function isPointwise(g: Conv2DGeometry): boolean {
@@ -31,6 +33,10 @@ export function convForward(
   activation: NativeActivation,
   alpha: number,
 ): tf.TensorInfo {
+  const singleChannel = singleChannelForward(backend, x, filter, g, bias, activation, alpha);
+  if (singleChannel) return singleChannel;
+  const viaC = cConvForward(backend, x, filter, g, bias, activation, alpha);
+  if (viaC) return viaC;
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const cout = g.outChannels;
   const pixels = g.outHeight * g.outWidth;

@@ -12,9 +12,11 @@ import type { KernelArgs } from '../registry';
 import { conv2DBackpropFilterWasm } from '../wasm/conv2d_backprop_filter';
 import { alloc, free, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
+import { cConvBackpropFilter } from './conv_c';
 import { isPointwise } from './conv2d';
 import { allocZeros, at, heap, imagesPerChunk, runsFor } from './context';
 import { im2col } from './layout';
+import { singleChannelFilterGradient } from './single_channel';
 
 export function conv2DBackpropFilterNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
@@ -28,6 +30,10 @@ export function conv2DBackpropFilterNative(args: KernelArgs): tf.TensorInfo {
   if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropFilter: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${cout})`);
   }
+  const singleChannel = singleChannelFilterGradient(backend, x, dy, g, [...attrs.filterShape]);
+  if (singleChannel) return singleChannel;
+  const viaC = cConvBackpropFilter(backend, x, dy, g, [...attrs.filterShape]);
+  if (viaC) return viaC;
   const dw = alloc(backend, [...attrs.filterShape]);
   if (K === 0 || cout === 0) return dw;
   if (g.batch === 0 || pixels === 0) {

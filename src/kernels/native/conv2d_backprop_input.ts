@@ -15,9 +15,11 @@ import type { KernelArgs } from '../registry';
 import { conv2DBackpropInputWasm } from '../wasm/conv2d_backprop_input';
 import { alloc, free, sizeOf, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
+import { cConvBackpropInput } from './conv_c';
 import { isPointwise } from './conv2d';
 import { allocZeros, at, heap, imagesPerChunk, runsFor } from './context';
 import { col2imAdd } from './layout';
+import { singleChannelInputGradient } from './single_channel';
 
 export function conv2DBackpropInputNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
@@ -32,6 +34,10 @@ export function conv2DBackpropInputNative(args: KernelArgs): tf.TensorInfo {
   if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${cout})`);
   }
+  const singleChannel = singleChannelInputGradient(backend, dy, filter, g, inputShape);
+  if (singleChannel) return singleChannel;
+  const viaC = cConvBackpropInput(backend, dy, filter, g, inputShape);
+  if (viaC) return viaC;
   const dx = alloc(backend, inputShape);
   const total = sizeOf(inputShape);
   if (total === 0) return dx;
