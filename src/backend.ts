@@ -157,7 +157,7 @@ async function tryJsBackend(name: 'wasm' | 'cpu', rejected: BackendInfo['rejecte
   if (native?.active) {
     const threads = native.threads === 1 ? '1 thread por chamada' : `${native.threads} threads por chamada`;
     const library = (native.library ?? 'BLAS').replace(/\s*\(.*\)$/, '');
-    device = `CPU (${library}${native.core ? ` ${native.core}` : ''}, ${threads}; WebAssembly SIMD)`;
+    device = `CPU (${library}${native.core ? ` ${native.core}` : ''}, ${threads}; ${native.cKernels ? `convoluções em ${native.cKernels}` : 'WebAssembly SIMD'})`;
   }
   return {
     name,

@@ -20,6 +20,7 @@ import { conv2dGeometry, samePadding, transposedPhases } from '../src/kernels/ge
 import { setBackpropFilterChunkFloats } from '../src/kernels/wasm/conv2d_backprop_filter';
 import { setSimdEnabled, simdModuleBytes } from '../src/kernels/wasm/simd';
 import { sliceWasmConfig } from '../src/kernels/wasm/slice';
+import { addWasmConfig } from '../src/kernels/wasm/add';
 import {
   assertClose,
   backendDataIds,
@@ -267,6 +268,26 @@ test('wasm: Slice copies contiguous ranges inside the heap and gives the stock r
   assert.equal(tf.getKernel('Slice', 'wasm')?.kernelFunc, sliceWasmConfig.kernelFunc, 'our Slice is the registered one');
   const before = tf.memory().numTensors;
   dtypes.forEach((dtype, d) => assert.deepEqual(run(dtype), expected[d], dtype));
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('wasm: the bias Add gives the stock results bit for bit (either operand order; other broadcasts go to the stock kernel)', async () => {
+  const cases: [number[], number[]][] = [
+    [[4, 6, 5, 32], [1, 1, 1, 32]], // a Conv2DTranspose bias
+    [[3, 7], [7]], // a Dense bias, C not a multiple of 4
+    [[2, 3, 5], [1, 1, 5]],
+    [[7], [2, 3, 7]], // the bias first
+    [[3, 1], [3, 4]], // not a bias: stock kernel
+    [[2, 4], [2, 4]], // same shapes: stock kernel
+    [[0, 4], [4]], // empty
+  ];
+  const run = () => cases.map(([sa, sb], i) => tf.tidy(() => Array.from(tf.add(tf.tensor(rand(size(sa), 40 + i), sa), tf.tensor(rand(size(sb), 60 + i), sb)).dataSync())));
+  await use('wasm', false);
+  const expected = run();
+  await use('wasm', true);
+  assert.equal(tf.getKernel('Add', 'wasm')?.kernelFunc, addWasmConfig.kernelFunc, 'our Add is the registered one');
+  const before = tf.memory().numTensors;
+  assert.deepEqual(run(), expected);
   assert.equal(tf.memory().numTensors, before);
 });
 

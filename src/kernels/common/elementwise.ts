@@ -74,3 +74,15 @@ export function activationLoop(x: Float32Array, activation: 'relu' | 'leakyrelu'
   }
   leakyReluLoop(x, x, alpha, true);
 }
+
+/**
+ * True if `small` broadcasts to `big` as a bias along its last axis ([C] or [1, …, 1, C] against
+ * [..., C]): the bias add of Conv2DTranspose and Dense layers, out[i] = big[i] + small[i mod C].
+ */
+export function isBias(big: readonly number[], small: readonly number[]): boolean {
+  if (small.length === 0 || small.length > big.length) return false;
+  const c = small[small.length - 1];
+  if (c !== big[big.length - 1]) return false;
+  for (let i = 0; i < small.length - 1; i++) if (small[i] !== 1) return false;
+  return big.length > 1 || small.length === big.length;
+}

@@ -8,15 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CPU, output, stock, valuesF32, type BackendCpuLike } from './context';
 import type { KernelArgs } from '../registry';
-
-/** True if `small` broadcasts to `big` as a bias along its last axis. */
-function isBias(big: readonly number[], small: readonly number[]): boolean {
-  if (small.length === 0 || small.length > big.length) return false;
-  const c = small[small.length - 1];
-  if (c !== big[big.length - 1]) return false;
-  for (let i = 0; i < small.length - 1; i++) if (small[i] !== 1) return false;
-  return big.length > 1 || small.length === big.length;
-}
+import { isBias } from '../common/elementwise';
 
 export function addCpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendCpuLike;

@@ -37,6 +37,8 @@ export interface SimdKernels {
    * (a bias row, or a row of zeros).
    */
   copyRuns(src: number, dst: number, count: number, lenBytes: number, srcStep: number, dstStep: number): void;
+  /** out[r·cols + c] = x[r·cols + c] + bias[c] (f32) for r < rows, c < cols: a bias add. */
+  addBiasRows(x: number, bias: number, out: number, rows: number, cols: number): void;
   /** Like copyRuns, but dst[i] += src[i] (f32): col2im's scatter-add, and bias rows (srcStep 0). */
   addRuns(src: number, dst: number, count: number, lenBytes: number, srcStep: number, dstStep: number): void;
   /**
@@ -367,6 +369,44 @@ function adamFunc(): Func {
   return f;
 }
 
+/** add_bias_rows: out = x + bias on each of `rows` rows of `cols` floats, 4 at a time, then 1. */
+function biasRowsFunc(): Func {
+  const f = new Func('add_bias_rows', [I32, I32, I32, I32, I32]);
+  const [X, BIAS, OUT, ROWS, COLS] = [0, 1, 2, 3, 4];
+  const r = f.local(I32);
+  const i = f.local(I32);
+  const rowBytes = f.local(I32);
+  const vecEnd = f.local(I32);
+  f.get(COLS).i32(2).op('i32.shl').set(rowBytes);
+  f.get(rowBytes).i32(-16).op('i32.and').set(vecEnd);
+  f.whileNot(
+    () => f.get(r).get(ROWS).op('i32.ge_u'),
+    () => {
+      f.i32(0).set(i);
+      f.whileNot(
+        () => f.get(i).get(vecEnd).op('i32.ge_u'),
+        () => {
+          f.get(OUT).get(i).op('i32.add');
+          f.get(X).get(i).op('i32.add').v128Load().get(BIAS).get(i).op('i32.add').v128Load().op('f32x4.add').v128Store();
+          f.addTo(i, 16);
+        },
+      );
+      f.whileNot(
+        () => f.get(i).get(rowBytes).op('i32.ge_u'),
+        () => {
+          f.get(OUT).get(i).op('i32.add');
+          f.get(X).get(i).op('i32.add').mem('f32.load').get(BIAS).get(i).op('i32.add').mem('f32.load').op('f32.add').mem('f32.store');
+          f.addTo(i, 4);
+        },
+      );
+      f.get(X).get(rowBytes).op('i32.add').set(X);
+      f.get(OUT).get(rowBytes).op('i32.add').set(OUT);
+      f.addTo(r, 1);
+    },
+  );
+  return f;
+}
+
 let moduleBytes: Uint8Array | null = null;
 let compiled: object | null = null;
 const instances = new WeakMap<object, SimdKernels | null>();
@@ -375,7 +415,7 @@ let enabled = process.env.VAE_KERNELS_SIMD !== '0';
 /** The module's bytes (for tests). */
 export function simdModuleBytes(): Uint8Array {
   if (!moduleBytes) {
-    moduleBytes = assemble([leakyFunc('leaky_relu', false), leakyFunc('leaky_relu_grad', true), columnSumsFunc(), im2colRowFunc(), copy2dFunc(), runsFunc('copy_runs', false), runsFunc('add_runs', true), adamFunc()]);
+    moduleBytes = assemble([leakyFunc('leaky_relu', false), leakyFunc('leaky_relu_grad', true), columnSumsFunc(), im2colRowFunc(), copy2dFunc(), runsFunc('copy_runs', false), runsFunc('add_runs', true), adamFunc(), biasRowsFunc()]);
   }
   return moduleBytes;
 }
@@ -404,6 +444,7 @@ export function simdFor(memory: unknown): SimdKernels | null {
       copyRuns: e.copy_runs,
       addRuns: e.add_runs,
       adamStep: e.adam_step,
+      addBiasRows: e.add_bias_rows,
     };
   } catch {
     kernels = null;

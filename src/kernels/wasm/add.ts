@@ -1,0 +1,35 @@
+/**
+ * Add for the wasm backend, fast on the bias add of Conv2DTranspose and Dense layers: a float32
+ * tensor [..., C] plus a bias broadcast over all leading axes ([C] or [1, …, 1, C]):
+ *     out[i] = a[i] + b[i mod C]
+ * as one SIMD pass over the rows (the stock kernel's general broadcast took ~0,8 ms for
+ * 32×28×28×32 here; this ~0,2 ms). Same float32 results (a + b rounded once); everything else goes
+ * to the stock kernel, and so does this case without the SIMD module.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isBias } from '../common/elementwise';
+import type { KernelArgs } from '../registry';
+import { alloc, offsetOf, simd, sizeOf, stock, WASM, type BackendWasmLike } from './context';
+
+export function addWasm(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as BackendWasmLike;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const loops = simd(backend);
+  if (loops && a.dtype === 'float32' && b.dtype === 'float32' && !tf.util.arraysEqual(a.shape, b.shape)) {
+    const [big, bias] = isBias(a.shape, b.shape) ? [a, b] : isBias(b.shape, a.shape) ? [b, a] : [null, null];
+    if (big && bias) {
+      const out = alloc(backend, [...big.shape]);
+      const cols = big.shape[big.shape.length - 1];
+      const n = sizeOf(big.shape);
+      if (n > 0) loops.addBiasRows(offsetOf(backend, big), offsetOf(backend, bias), offsetOf(backend, out), n / cols, cols);
+      return out;
+    }
+  }
+  return stock('Add', backend, args.inputs, args.attrs);
+}
+
+export const addWasmConfig: tf.KernelConfig = {
+  kernelName: 'Add',
+  backendName: WASM,
+  kernelFunc: addWasm as unknown as tf.KernelFunc,
+};
