@@ -119,8 +119,12 @@ test('the backend line says "wasm + OpenBLAS (nativo)", or why the native BLAS i
   // On CI (and wherever scripts/install-system-deps.sh ran) OpenBLAS is installed: it must load.
   const on = run({});
   assert.equal(on.native.active, true, `o BLAS nativo deveria carregar: ${on.native.reason}`);
-  assert.match(on.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \d+ threads? por chamada; WebAssembly SIMD\)/);
+  assert.match(on.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \d+ threads? por chamada; convoluções em C( \+ OpenMP)?\)/);
   assert.deepEqual(on.status, on.native, 'nativeBlasStatus() is what BackendInfo reports');
+  const noC = run({ VAE_C_KERNELS: '0' });
+  assert.equal(noC.native.active, true);
+  assert.equal(noC.native.cKernels, null);
+  assert.match(noC.line, /^Backend TensorFlow\.js: wasm \+ OpenBLAS \(nativo\) — CPU \(OpenBLAS [\d.]+ \w+, \d+ threads? por chamada; WebAssembly SIMD\)/);
   const off = run({ VAE_NATIVE: '0' });
   assert.equal(off.native.active, false);
   assert.match(off.line, /^Backend TensorFlow\.js: wasm — CPU \(WebAssembly SIMD, XNNPACK\)/);
