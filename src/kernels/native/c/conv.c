@@ -89,13 +89,28 @@ static int is_pointwise(const geometry *g) {
          g->out_h == g->in_h && g->out_w == g->in_w;
 }
 
-/* im2col of images b0 … b0+nb−1 of x into col [nb·OH·OW, K]. */
-static void im2col(const float *x, const geometry *g, int b0, int nb, float *col) {
+static inline void add_into(float *restrict dst, const float *restrict src, int n) {
+  for (int i = 0; i < n; i++) dst[i] += src[i];
+}
+
+/* One run of n floats between a row of col and the image: copied into col (gather), or added into the image. */
+static inline void move_run(float *col, float *image, int n, int gather) {
+  if (gather) memcpy(col, image, (size_t)n * sizeof(float));
+  else add_into(image, col, n);
+}
+
+/*
+ * The index pairs of im2col for images b0 … b0+nb−1, walked in pixel order:
+ *   gather: col [nb·OH·OW, K] ← the images (zeros outside them)                   im2col
+ *   else:   the images += col (every term added; terms outside dropped)           col2im
+ * For a pixel whose KW taps all fall inside the row (dilation 1) they are KW·C consecutive
+ * floats on both sides: one run instead of KW.
+ */
+static void im2col_pairs(float *images, float *col, const geometry *g, int b0, int nb, int gather) {
   const int C = g->in_c, KW = g->k_w, K = g->k_h * KW * C;
-  const size_t run = (size_t)C * sizeof(float);
   float *d = col;
   for (int b = 0; b < nb; b++) {
-    const float *xb = x + (size_t)(b0 + b) * g->in_h * g->in_w * C;
+    float *xb = images + (size_t)(b0 + b) * g->in_h * g->in_w * C;
     for (int oh = 0; oh < g->out_h; oh++) {
       for (int ow = 0; ow < g->out_w; ow++, d += K) {
         const int iw0 = ow * g->stride_w - g->pad_left;
@@ -104,18 +119,18 @@ static void im2col(const float *x, const geometry *g, int b0, int nb, float *col
           float *dk = d + (size_t)kh * KW * C;
           const int ih = oh * g->stride_h + kh * g->dil_h - g->pad_top;
           if (ih < 0 || ih >= g->in_h) {
-            memset(dk, 0, (size_t)KW * run);
+            if (gather) memset(dk, 0, (size_t)KW * C * sizeof(float));
             continue;
           }
-          const float *xrow = xb + (size_t)ih * g->in_w * C;
+          float *xrow = xb + (size_t)ih * g->in_w * C;
           if (contiguous) {
-            memcpy(dk, xrow + (size_t)iw0 * C, (size_t)KW * run);
+            move_run(dk, xrow + (size_t)iw0 * C, KW * C, gather);
             continue;
           }
           for (int kw = 0; kw < KW; kw++) {
             const int iw = iw0 + kw * g->dil_w;
-            if (iw < 0 || iw >= g->in_w) memset(dk + kw * C, 0, run);
-            else memcpy(dk + kw * C, xrow + (size_t)iw * C, run);
+            if (iw >= 0 && iw < g->in_w) move_run(dk + kw * C, xrow + (size_t)iw * C, C, gather);
+            else if (gather) memset(dk + kw * C, 0, (size_t)C * sizeof(float));
           }
         }
       }
@@ -131,41 +146,8 @@ static const float *chunk_columns(const float *x, const geometry *g, int b0, int
   const size_t K = (size_t)g->k_h * g->k_w * g->in_c, pixels = (size_t)g->out_h * g->out_w;
   if (pointwise) return x + (size_t)b0 * pixels * K;
   float *col = thread_scratch((size_t)nb * pixels * K);
-  if (col) im2col(x, g, b0, nb, col);
+  if (col) im2col_pairs((float *)x, col, g, b0, nb, 1); /* gather only reads x */
   return col;
-}
-
-static inline void add_into(float *restrict dst, const float *restrict src, int n) {
-  for (int i = 0; i < n; i++) dst[i] += src[i];
-}
-
-/* dx[images b0 … b0+nb−1] += col2im(z); z is [nb·OH·OW, K]. Pixels in order: every term is added. */
-static void col2im_add(const float *z, const geometry *g, int b0, int nb, float *dx) {
-  const int C = g->in_c, KW = g->k_w, K = g->k_h * KW * C;
-  const float *s = z;
-  for (int b = 0; b < nb; b++) {
-    float *xb = dx + (size_t)(b0 + b) * g->in_h * g->in_w * C;
-    for (int oh = 0; oh < g->out_h; oh++) {
-      for (int ow = 0; ow < g->out_w; ow++, s += K) {
-        const int iw0 = ow * g->stride_w - g->pad_left;
-        const int contiguous = g->dil_w == 1 && iw0 >= 0 && iw0 + KW <= g->in_w;
-        for (int kh = 0; kh < g->k_h; kh++) {
-          const int ih = oh * g->stride_h + kh * g->dil_h - g->pad_top;
-          if (ih < 0 || ih >= g->in_h) continue;
-          const float *sk = s + (size_t)kh * KW * C;
-          float *xrow = xb + (size_t)ih * g->in_w * C;
-          if (contiguous) {
-            add_into(xrow + (size_t)iw0 * C, sk, KW * C);
-            continue;
-          }
-          for (int kw = 0; kw < KW; kw++) {
-            const int iw = iw0 + kw * g->dil_w;
-            if (iw >= 0 && iw < g->in_w) add_into(xrow + (size_t)iw * C, sk + kw * C, C);
-          }
-        }
-      }
-    }
-  }
 }
 
 /* In place: 1 relu, 2 leaky relu (y = y > 0 ? y : α·y in float32), 0 nothing. */
@@ -239,7 +221,7 @@ int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const i
       continue;
     }
     sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, K, cout, 1.0f, dy + (size_t)b0 * pixels * cout, cout, w, cout, 0.0f, z, K);
-    col2im_add(z, g, b0, nb, dx);
+    im2col_pairs(dx, z, g, b0, nb, 0);
   }
   return failed ? -1 : 0;
 }

@@ -35,12 +35,7 @@
  * Pointers and sizes are in bytes, like every module of this folder.
  */
 import { assemble, Func, I32, V128, type ValType } from './assembler';
-import { simdFor } from './index';
-
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-};
+import { HeapModule, simdFor } from './index';
 
 /** y = bias + conv(x, w) for Cin = 1 (bias: Cout floats, zeros for none). */
 export interface DirectForwardArgs {
@@ -393,36 +388,19 @@ function filterGradientFunc(): Func {
   return f;
 }
 
-let moduleBytes: Uint8Array | null = null;
-let compiled: object | null = null;
-const instances = new WeakMap<object, DirectKernels | null>();
-
-/** The module's bytes, assembled once. */
-function directModuleBytes(): Uint8Array {
-  moduleBytes ??= assemble([forwardFunc(), inputGradientFunc(), filterGradientFunc()]);
-  return moduleBytes;
-}
+const directModule = new HeapModule<DirectKernels>(
+  () => assemble([forwardFunc(), inputGradientFunc(), filterGradientFunc()]),
+  (e) => ({
+    forward: (a) => e.forward(...FORWARD_PARAMS.map((n) => a[n])),
+    inputGradient: (a) => e.input_gradient(...INPUT_GRADIENT_PARAMS.map((n) => a[n])),
+    filterGradient: (a) => e.filter_gradient(...FILTER_GRADIENT_PARAMS.map((n) => a[n])),
+  }),
+);
 
 /**
  * The direct kernels bound to `memory` (the wasm backend's heap), or null when the SIMD loops of
  * ./index are unavailable or turned off (setSimdEnabled(false), VAE_KERNELS_SIMD=0).
  */
 export function directFor(memory: unknown): DirectKernels | null {
-  if (!simdFor(memory)) return null;
-  const heap = memory as object;
-  if (instances.has(heap)) return instances.get(heap) ?? null;
-  let kernels: DirectKernels | null = null;
-  try {
-    compiled ??= new WebAssembly.Module(directModuleBytes());
-    const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
-    kernels = {
-      forward: (a) => e.forward(...FORWARD_PARAMS.map((n) => a[n])),
-      inputGradient: (a) => e.input_gradient(...INPUT_GRADIENT_PARAMS.map((n) => a[n])),
-      filterGradient: (a) => e.filter_gradient(...FILTER_GRADIENT_PARAMS.map((n) => a[n])),
-    };
-  } catch {
-    kernels = null;
-  }
-  instances.set(heap, kernels);
-  return kernels;
+  return simdFor(memory) ? directModule.for(memory as object) : null;
 }

@@ -407,9 +407,34 @@ function biasRowsFunc(): Func {
   return f;
 }
 
+/**
+ * A module of this folder, compiled once and instantiated once per heap (the `env.memory` it
+ * imports); `bind` names its exports. `for` gives null where it cannot be instantiated.
+ */
+export class HeapModule<T> {
+  private compiled: object | null = null;
+  private readonly instances = new WeakMap<object, T | null>();
+
+  constructor(
+    readonly bytes: () => Uint8Array,
+    private readonly bind: (exports: Record<string, (...a: number[]) => void>) => T,
+  ) {}
+
+  for(memory: object): T | null {
+    if (this.instances.has(memory)) return this.instances.get(memory) ?? null;
+    let kernels: T | null = null;
+    try {
+      this.compiled ??= new WebAssembly.Module(this.bytes());
+      kernels = this.bind(new WebAssembly.Instance(this.compiled, { env: { memory } }).exports as Record<string, (...a: number[]) => void>);
+    } catch {
+      kernels = null;
+    }
+    this.instances.set(memory, kernels);
+    return kernels;
+  }
+}
+
 let moduleBytes: Uint8Array | null = null;
-let compiled: object | null = null;
-const instances = new WeakMap<object, SimdKernels | null>();
 let enabled = process.env.VAE_KERNELS_SIMD !== '0';
 
 /** The module's bytes (for tests). */
@@ -419,6 +444,18 @@ export function simdModuleBytes(): Uint8Array {
   }
   return moduleBytes;
 }
+
+const simdModule = new HeapModule<SimdKernels>(simdModuleBytes, (e) => ({
+  leakyRelu: e.leaky_relu,
+  leakyReluGrad: e.leaky_relu_grad,
+  columnSums: e.column_sums,
+  im2colRow: e.im2col_row,
+  copy2d: e.copy2d,
+  copyRuns: e.copy_runs,
+  addRuns: e.add_runs,
+  adamStep: e.adam_step,
+  addBiasRows: e.add_bias_rows,
+}));
 
 /** Turns the SIMD loops on or off (off: JS loops); returns the previous setting. */
 export function setSimdEnabled(on: boolean): boolean {
@@ -430,25 +467,5 @@ export function setSimdEnabled(on: boolean): boolean {
 /** The SIMD kernels bound to `memory` (the wasm backend's heap), or null if unavailable/disabled. */
 export function simdFor(memory: unknown): SimdKernels | null {
   if (!enabled || memory === null || typeof memory !== 'object' || !(memory instanceof WebAssembly.Memory)) return null;
-  if (instances.has(memory)) return instances.get(memory) ?? null;
-  let kernels: SimdKernels | null = null;
-  try {
-    compiled ??= new WebAssembly.Module(simdModuleBytes());
-    const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
-    kernels = {
-      leakyRelu: e.leaky_relu,
-      leakyReluGrad: e.leaky_relu_grad,
-      columnSums: e.column_sums,
-      im2colRow: e.im2col_row,
-      copy2d: e.copy2d,
-      copyRuns: e.copy_runs,
-      addRuns: e.add_runs,
-      adamStep: e.adam_step,
-      addBiasRows: e.add_bias_rows,
-    };
-  } catch {
-    kernels = null;
-  }
-  instances.set(memory, kernels);
-  return kernels;
+  return simdModule.for(memory);
 }
