@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Compiles the native path's C convolutions (src/kernels/native/c/conv.c) into
+ * Compiles the native path's C convolutions (src/kernels/native/c/: conv.c, direct.c) into
  * dist/native/libvaekernels.so, the way `canvas` compiles at install: with the system C compiler
  * (Debian's build-essential, installed by scripts/install-system-deps.sh), for this machine's CPU
  * (-march=native) with OpenMP threads. Run by `npm run build` (and so by `npm ci`).
@@ -16,26 +16,33 @@ const { mkdirSync, statSync, existsSync, renameSync, rmSync } = require('node:fs
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const source = path.join(root, 'src', 'kernels', 'native', 'c', 'conv.c');
+const folder = path.join(root, 'src', 'kernels', 'native', 'c');
+const sources = ['conv.c', 'direct.c'].map((name) => path.join(folder, name));
+const inputs = [...sources, path.join(folder, 'conv.h'), __filename];
 const output = path.join(root, 'dist', 'native', process.platform === 'darwin' ? 'libvaekernels.dylib' : 'libvaekernels.so');
 
 function upToDate() {
-  return existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs && statSync(output).mtimeMs >= statSync(__filename).mtimeMs;
+  return existsSync(output) && inputs.every((file) => statSync(output).mtimeMs >= statSync(file).mtimeMs);
 }
 
-function main() {
-  if (process.platform === 'win32') {
-    console.log('kernels C: não compilados no Windows (os laços WebAssembly fazem o mesmo trabalho).');
-    return;
-  }
-  if (upToDate()) return;
-  mkdirSync(path.dirname(output), { recursive: true });
+/**
+ * Compiles the library into `target` with the first flag set the compiler accepts (`extraFlags`
+ * added to each; tests build an AVX2-only copy with them); returns the flags used, or throws
+ * with the last compiler error.
+ */
+function compile(target, extraFlags = []) {
+  mkdirSync(path.dirname(target), { recursive: true });
   const compiler = process.env.CC || 'cc';
   // Compiled beside it, then renamed: a process that has the old library loaded keeps its copy
   // (writing over a loaded library in place can crash or hang it).
-  const temporary = `${output}.${process.pid}.tmp`;
-  const common = ['-O3', '-std=c11', '-D_GNU_SOURCE', '-shared', '-fPIC', '-o', temporary, source];
-  const link = process.platform === 'linux' ? ['-ldl'] : [];
+  const temporary = `${target}.${process.pid}.tmp`;
+  // -ffp-contract=fast: a·b + c as one fused multiply-add in the direct kernels (ISO C modes
+  // default to off).
+  const common = ['-O3', '-std=c11', '-ffp-contract=fast', '-D_GNU_SOURCE', '-shared', '-fPIC', '-o', temporary, ...sources];
+  // -z nodelete: the library (and with it libgomp) stays mapped when koffi unloads it as Node
+  // exits; else an OpenMP worker still spinning after the last call runs into unmapped code
+  // (a segfault at exit, measured with the direct kernels).
+  const link = process.platform === 'linux' ? ['-ldl', '-Wl,-z,nodelete'] : [];
   // Fastest first; each later attempt drops what an older compiler or a non-x86 CPU may refuse.
   const attempts = [
     ['-march=native', '-fopenmp'],
@@ -45,16 +52,30 @@ function main() {
   ];
   const errors = [];
   for (const flags of attempts) {
-    const r = spawnSync(compiler, [...flags, ...common, ...link], { encoding: 'utf8' });
+    const r = spawnSync(compiler, [...flags, ...extraFlags, ...common, ...link], { encoding: 'utf8' });
     if (r.status === 0) {
-      renameSync(temporary, output);
-      console.log(`kernels C: ${path.relative(root, output)} (${compiler} ${flags.join(' ') || 'sem flags extras'})`);
-      return;
+      renameSync(temporary, target);
+      return `${compiler} ${[...flags, ...extraFlags].join(' ') || 'sem flags extras'}`;
     }
     errors.push(r.error ? r.error.message : (r.stderr || '').trim().split('\n')[0]);
   }
   rmSync(temporary, { force: true });
-  console.log(`kernels C: não compilados (${errors[errors.length - 1]}); as convoluções nativas usam os laços WebAssembly.`);
+  throw new Error(errors[errors.length - 1]);
 }
 
-main();
+function main() {
+  if (process.platform === 'win32') {
+    console.log('kernels C: não compilados no Windows (os laços WebAssembly fazem o mesmo trabalho).');
+    return;
+  }
+  if (upToDate()) return;
+  try {
+    const how = compile(output);
+    console.log(`kernels C: ${path.relative(root, output)} (${how})`);
+  } catch (err) {
+    console.log(`kernels C: não compilados (${err.message}); as convoluções nativas usam os laços WebAssembly.`);
+  }
+}
+
+if (require.main === module) main();
+module.exports = { compile };

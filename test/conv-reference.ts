@@ -184,6 +184,29 @@ export const ODD_CASES: ConvCase[] = [
   { name: '1x1 filter, s2, 3 in', x: [2, 5, 6, 3], f: [1, 1, 3, 2], strides: [2, 2], pad: 'same' },
 ];
 
+/**
+ * Channel counts that fill whole CPU vectors (multiples of 16 floats; of 8 without AVX-512): the
+ * C library's direct kernels (src/kernels/native/c/direct.c) take these. Forward and filter
+ * gradient vectorise over the output channels, the input gradient over the input channels (or,
+ * for at most 4 of them, sums over the output channels), so some cases have only one side a
+ * multiple of 16 (the other kernel takes the GEMM route).
+ */
+export const DIRECT_CASES: ConvCase[] = [
+  { name: 'direct: batch 1, 9x11, s2 same, 16→32', x: [1, 9, 11, 16], f: [3, 3, 16, 32], strides: [2, 2], pad: 'same' },
+  { name: 'direct: batch 33, 8x8, s2 valid, 32→16', x: [33, 8, 8, 32], f: [3, 3, 32, 16], strides: [2, 2], pad: 'valid' },
+  { name: 'direct: 13x29 rows (uneven tiles), s1 same, 16→48', x: [2, 13, 29, 16], f: [3, 3, 16, 48], strides: [1, 1], pad: 'same' },
+  { name: 'direct: 128 channels out (two blocks), 6x5, s1 same', x: [2, 6, 5, 16], f: [3, 3, 16, 128], strides: [1, 1], pad: 'same' },
+  { name: 'direct: 80 channels in and out (5 vectors), s2 same', x: [2, 7, 7, 80], f: [3, 3, 80, 80], strides: [2, 2], pad: 'same' },
+  { name: 'direct: even 4x4 filter, 10x9, s2 same', x: [3, 10, 9, 16], f: [4, 4, 16, 16], strides: [2, 2], pad: 'same' },
+  { name: 'direct: 5x5 filter, 13x12, s3 same', x: [2, 13, 12, 32], f: [5, 5, 32, 16], strides: [3, 3], pad: 'same' },
+  { name: 'direct: strides 1x2, 2x3 filter', x: [2, 6, 7, 16], f: [2, 3, 16, 16], strides: [1, 2], pad: 'same' },
+  { name: 'direct: explicit pad [3,0]x[0,3], s2', x: [2, 8, 8, 16], f: [3, 3, 16, 16], strides: [2, 2], pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
+  { name: 'direct: 10x10, s2 valid (last row unread), 1 row wide', x: [2, 10, 1, 16], f: [3, 1, 16, 32], strides: [2, 1], pad: 'valid' },
+  { name: 'direct: 1x1 filter s2 (dx pixels without taps)', x: [2, 5, 6, 16], f: [1, 1, 16, 16], strides: [2, 2], pad: 'same' },
+  { name: 'direct: 3 in → 32 out (input gradient summed over Cout)', x: [2, 9, 9, 3], f: [3, 3, 3, 32], strides: [2, 2], pad: 'same' },
+  { name: 'direct: 32 in → 3 out (forward via GEMM)', x: [2, 9, 9, 32], f: [3, 3, 32, 3], strides: [1, 1], pad: 'same' },
+];
+
 /** Runs Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter on the current backend. */
 export function runConvKernels(d: CaseData): { y: Float32Array; dx: Float32Array; dw: Float32Array } {
   return tf.tidy(() => {

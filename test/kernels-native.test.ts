@@ -15,10 +15,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import { initBackend, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BatchLogs } from '../src';
 import { sample } from '../src/model/layers';
 import { lossAndGradients } from '../src/train/engine';
-import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { holdSingleThreadedBlas, listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
 import { openblasCoreFor } from '../src/kernels/native/blas';
 import { nativeKernels, setCKernelsEnabled, setNativeBlasThreads, setNativeChunkFloats } from '../src/kernels/native';
+import { cKernels } from '../src/kernels/native/blas';
 import { singleChannelCalls } from '../src/kernels/native/single_channel';
 import { setSimdEnabled } from '../src/kernels/wasm/simd';
 import {
@@ -28,6 +32,7 @@ import {
   checkConvKernels,
   dot,
   geo,
+  DIRECT_CASES,
   MODEL_CASES,
   numericGrad,
   ODD_CASES,
@@ -145,8 +150,12 @@ const SINGLE_CHANNEL_CASES: ConvCase[] = [
   { name: '5x5 filter, s3 valid, 8 out', x: [2, 13, 13, 1], f: [5, 5, 1, 8], strides: [3, 3], pad: 'valid' },
 ];
 
-test('native: single-channel convolutions run the direct SIMD kernels (forward, input and filter gradients)', { skip }, async (t) => {
+test('native: single-channel convolutions run the direct SIMD kernels (forward, input and filter gradients) without the C library', { skip }, async (t) => {
   await use('native');
+  // With the C library loaded its direct kernels take the cases whose Cout fills vectors (the
+  // next tests count those); these kernels are the TypeScript path's.
+  const cPrevious = setCKernelsEnabled(false);
+  t.after(() => setCKernelsEnabled(cPrevious));
   const routed = (cases: ConvCase[]) => {
     const before = singleChannelCalls();
     const lines = checkConvKernels('native', cases);
@@ -196,7 +205,7 @@ test('native: the C convolutions give the same numbers on 1 and 2 threads, and t
     setNativeBlasThreads(threads);
     setNativeChunkFloats(previousChunk);
   });
-  const cases = [...MODEL_CASES.filter((c) => c.x[3] > 1), ...ODD_CASES, ...STRIDE1_CASES];
+  const cases = [...MODEL_CASES.filter((c) => c.x[3] > 1), ...ODD_CASES, ...STRIDE1_CASES, ...DIRECT_CASES];
   if (status.cKernels) {
     setNativeBlasThreads(1);
     const one = cases.map((c) => runConvKernels(caseData(c)));
@@ -213,6 +222,58 @@ test('native: the C convolutions give the same numbers on 1 and 2 threads, and t
   } finally {
     setCKernelsEnabled(previous);
   }
+});
+
+test('native: the direct C convolutions (channels in whole vectors, one-channel images) match float64 references and the GEMM route', { skip }, async (t) => {
+  await use('native');
+  const status = nativeBlasStatus();
+  assert.ok(status.cKernels || process.env.VAE_C_KERNELS === '0', status.cKernelsReason);
+  const c = cKernels()?.kernels;
+  if (!c) return; // VAE_C_KERNELS=0: the TypeScript path, checked by the tests above
+  const cases = [...DIRECT_CASES, ...MODEL_CASES, ...SINGLE_CHANNEL_CASES];
+  // Forward and filter gradient vectorise over the output channels; the input gradient over the
+  // input channels, or over the output channels when dx has at most 4 (one-channel images).
+  const whole = (n: number) => n % c.vectorFloats === 0;
+  const inputGradient = (m: ConvCase) => whole(m.f[2]) || (m.f[2] <= 4 && whole(m.f[3]));
+  const expected = cases.reduce((n, m) => n + (whole(m.f[3]) ? 2 : 0) + (inputGradient(m) ? 1 : 0), 0);
+  t.diagnostic(`direct kernels on vectors of ${c.vectorFloats} floats`);
+  const before = c.directCalls();
+  for (const line of checkConvKernels('native (C direct)', cases)) t.diagnostic(line);
+  assert.equal(c.directCalls() - before, expected, 'convolutions done by the direct kernels');
+  const previous = c.setDirect(false);
+  try {
+    const off = c.directCalls();
+    for (const line of checkConvKernels('native (C GEMM)', cases)) t.diagnostic(line);
+    assert.equal(c.directCalls(), off, 'direct kernels off: every convolution takes the GEMM route');
+  } finally {
+    c.setDirect(previous);
+  }
+});
+
+test('native: the direct C kernels built for 8-float vectors (AVX2, no AVX-512: a laptop) give the same answers', { skip }, async (t) => {
+  await use('native');
+  const status = nativeBlasStatus();
+  if (!status.cKernels) {
+    assert.equal(process.env.VAE_C_KERNELS, '0', status.cKernelsReason);
+    return;
+  }
+  if (process.arch !== 'x64') return t.skip(`-mno-avx512f é de x86-64; esta máquina é ${process.arch}`);
+  // The build script's own compile, with AVX-512 turned off; the test above reruns in a child on it.
+  const { compile } = require(path.join(__dirname, '..', '..', 'scripts', 'build-c-kernels.js')) as { compile(target: string, extra: string[]): string };
+  const dir = mkdtempSync(path.join(tmpdir(), 'vae-avx2-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const library = path.join(dir, 'libvaekernels.so');
+  t.diagnostic(compile(library, ['-mno-avx512f']));
+  // NODE_TEST_CONTEXT would make the child report to this runner instead of printing TAP.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-name-pattern=direct C convolutions', __filename], {
+    env: { ...env, VAE_C_KERNELS_LIBRARY: library },
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stdout.slice(-3000) + child.stderr.slice(-1000));
+  assert.match(child.stdout, /direct kernels on vectors of 8 floats/);
+  assert.match(child.stdout, /# pass 1\n/);
+  assert.match(child.stdout, /# fail 0\n/);
 });
 
 test('native: 1×1 stride-1 convolutions (no im2col) and batches split in chunks', { skip }, async () => {

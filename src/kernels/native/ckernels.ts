@@ -22,6 +22,14 @@ export interface CKernels {
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
   /** dw = the filter gradient of conv(x, ·) for dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
+  /** Turns the direct kernels (./c/direct.c) on or off (off: every convolution takes the GEMM route); returns the previous state. */
+  setDirect(enabled: boolean): boolean;
+  /** 1 when the direct kernels do this convolution (kernel: 0 forward, 1 input gradient, 2 filter gradient). */
+  directRoute(geometry: Int32Array, kernel: number): number;
+  /** Floats per vector of the direct kernels (16 with AVX-512, 8 otherwise): channel counts they take are multiples of it. */
+  vectorFloats: number;
+  /** Convolutions done by the direct kernels so far. */
+  directCalls(): number;
   /** Threads OpenMP offers (1 when built without OpenMP). */
   maxThreads: number;
   /** The library file. */
@@ -48,10 +56,15 @@ export function loadCKernels(koffi: typeof import('koffi'), blasFile: string): C
     const init = lib.func('int vk_init(const char *path)') as (p: string) => number;
     if (init(blasFile) !== 1) return { reason: `${path.basename(file)} não achou cblas_sgemm em ${blasFile}` };
     const maxThreads = (lib.func('int vk_max_threads()') as () => number)();
+    const setDirect = lib.func('int vk_set_direct(int enabled)') as (enabled: number) => number;
     return {
       conv2d: lib.func('int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const int *geo, int activation, float alpha, int threads, int chunkFloats)') as CKernels['conv2d'],
       conv2dBackpropInput: lib.func('int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropInput'],
       conv2dBackpropFilter: lib.func('int vk_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropFilter'],
+      setDirect: (enabled) => setDirect(enabled ? 1 : 0) === 1,
+      directCalls: lib.func('int vk_direct_calls()') as () => number,
+      vectorFloats: (lib.func('int vk_vector_floats()') as () => number)(),
+      directRoute: lib.func('int vk_direct_route(const int *geo, int kernel)') as CKernels['directRoute'],
       maxThreads,
       file,
     };

@@ -13,7 +13,7 @@ import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, convAttrs, type Co
 import type { KernelArgs } from '../registry';
 import { alloc, free, sizeOf, stock, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
-import { cConvForward } from './conv_c';
+import { cDirectTakes, cConvForward } from './conv_c';
 import { allocZeros, applyActivation, at, heap, imagesPerChunk, nativeActivation, runsFor, type NativeActivation } from './context';
 import { im2col } from './layout';
 import { singleChannelForward } from './single_channel';
@@ -33,7 +33,7 @@ export function convForward(
   activation: NativeActivation,
   alpha: number,
 ): tf.TensorInfo {
-  const singleChannel = singleChannelForward(backend, x, filter, g, bias, activation, alpha);
+  const singleChannel = cDirectTakes(g, 'forward') ? null : singleChannelForward(backend, x, filter, g, bias, activation, alpha);
   if (singleChannel) return singleChannel;
   const viaC = cConvForward(backend, x, filter, g, bias, activation, alpha);
   if (viaC) return viaC;

@@ -12,7 +12,7 @@ import type { KernelArgs } from '../registry';
 import { conv2DBackpropFilterWasm } from '../wasm/conv2d_backprop_filter';
 import { alloc, free, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
-import { cConvBackpropFilter } from './conv_c';
+import { cDirectTakes, cConvBackpropFilter } from './conv_c';
 import { isPointwise } from './conv2d';
 import { allocZeros, at, heap, imagesPerChunk, runsFor } from './context';
 import { im2col } from './layout';
@@ -30,7 +30,7 @@ export function conv2DBackpropFilterNative(args: KernelArgs): tf.TensorInfo {
   if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropFilter: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${cout})`);
   }
-  const singleChannel = singleChannelFilterGradient(backend, x, dy, g, [...attrs.filterShape]);
+  const singleChannel = cDirectTakes(g, 'filterGradient') ? null : singleChannelFilterGradient(backend, x, dy, g, [...attrs.filterShape]);
   if (singleChannel) return singleChannel;
   const viaC = cConvBackpropFilter(backend, x, dy, g, [...attrs.filterShape]);
   if (viaC) return viaC;

@@ -15,7 +15,7 @@ import type { KernelArgs } from '../registry';
 import { conv2DBackpropInputWasm } from '../wasm/conv2d_backprop_input';
 import { alloc, free, sizeOf, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
-import { cConvBackpropInput } from './conv_c';
+import { cDirectTakes, cConvBackpropInput } from './conv_c';
 import { isPointwise } from './conv2d';
 import { allocZeros, at, heap, imagesPerChunk, runsFor } from './context';
 import { col2imAdd } from './layout';
@@ -34,7 +34,7 @@ export function conv2DBackpropInputNative(args: KernelArgs): tf.TensorInfo {
   if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${cout})`);
   }
-  const singleChannel = singleChannelInputGradient(backend, dy, filter, g, inputShape);
+  const singleChannel = cDirectTakes(g, 'inputGradient') ? null : singleChannelInputGradient(backend, dy, filter, g, inputShape);
   if (singleChannel) return singleChannel;
   const viaC = cConvBackpropInput(backend, dy, filter, g, inputShape);
   if (viaC) return viaC;

@@ -19,6 +19,18 @@ function geometryArray(g: Conv2DGeometry): Int32Array {
   );
 }
 
+/** The kernels of a convolution, as the C side numbers them (direct.c's DIRECT_* constants). */
+const DIRECT_KERNEL = { forward: 0, inputGradient: 1, filterGradient: 2 } as const;
+
+/**
+ * True when the C library's direct kernels (./c/direct.c) do this convolution: then they go
+ * before the one-channel SIMD kernels of ./single_channel.ts (faster, and on every core).
+ */
+export function cDirectTakes(g: Conv2DGeometry, kernel: keyof typeof DIRECT_KERNEL): boolean {
+  const c = cKernels();
+  return c !== null && c.kernels.directRoute(geometryArray(g), DIRECT_KERNEL[kernel]) === 1;
+}
+
 /**
  * A new tensor of `shape` filled by one C call, which gets the heap views of its tensors
  * (taken after the allocation); null without the C library.

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
+
 #define ROW_MAJOR 101
 #define NO_TRANS 111
 #define TRANS 112
@@ -30,11 +32,6 @@ typedef void (*sgemm_fn)(int order, int transA, int transB, int m, int n, int k,
                          const float *b, int ldb, float beta, float *c, int ldc);
 
 static sgemm_fn sgemm = 0;
-
-/* Geometry, in the order of the Int32Array the JS side passes. */
-typedef struct {
-  int batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
-} geometry;
 
 /* Finds cblas_sgemm in the already loaded BLAS library `path`; 1 on success. */
 int vk_init(const char *path) {
@@ -75,7 +72,9 @@ static __thread buffer chunk_scratch;
 /* The filter gradient's per-chunk sums (on the calling thread). */
 static __thread buffer chunk_partials;
 
-static float *thread_scratch(size_t floats) { return grow(&chunk_scratch, floats); }
+float *vk_thread_scratch(size_t floats) { return grow(&chunk_scratch, floats); }
+float *vk_shared_scratch(size_t floats) { return grow(&chunk_partials, floats); }
+static float *thread_scratch(size_t floats) { return vk_thread_scratch(floats); }
 
 static int images_per_chunk(const geometry *g, long floats_per_image, long chunk_floats) {
   long n = floats_per_image > 0 ? chunk_floats / floats_per_image : g->batch;
@@ -84,7 +83,7 @@ static int images_per_chunk(const geometry *g, long floats_per_image, long chunk
   return (int)n;
 }
 
-static int is_pointwise(const geometry *g) {
+int vk_pointwise(const geometry *g) {
   return g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 && g->pad_left == 0 &&
          g->out_h == g->in_h && g->out_w == g->in_w;
 }
@@ -166,7 +165,8 @@ int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const
   const int K = g->k_h * g->k_w * g->in_c, cout = g->out_c, pixels = g->out_h * g->out_w;
   if (g->batch == 0 || pixels == 0 || cout == 0) return 0;
   int failed = 0;
-  const int pointwise = is_pointwise(g);
+  const int pointwise = vk_pointwise(g);
+  if (vk_direct_takes(g, DIRECT_FORWARD)) return vk_direct_conv2d(x, w, bias, y, g, activation, alpha, threads);
   const int per_chunk = pointwise ? g->batch : images_per_chunk(g, (long)pixels * K, chunk_floats);
   const int chunks = (g->batch + per_chunk - 1) / per_chunk;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
@@ -198,7 +198,8 @@ int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const i
   const geometry *g = (const geometry *)geo;
   const int K = g->k_h * g->k_w * g->in_c, cout = g->out_c, pixels = g->out_h * g->out_w;
   const size_t image = (size_t)g->in_h * g->in_w * g->in_c;
-  const int pointwise = is_pointwise(g);
+  const int pointwise = vk_pointwise(g);
+  if (vk_direct_takes(g, DIRECT_INPUT_GRADIENT)) return vk_direct_backprop_input(dy, w, dx, g, threads);
   const int per_chunk = pointwise ? g->batch : images_per_chunk(g, (long)pixels * K, chunk_floats);
   const int chunks = g->batch == 0 ? 0 : (g->batch + per_chunk - 1) / per_chunk;
   int failed = 0;
@@ -240,7 +241,8 @@ int vk_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const 
     return 0;
   }
   int failed = 0;
-  const int pointwise = is_pointwise(g);
+  const int pointwise = vk_pointwise(g);
+  if (vk_direct_takes(g, DIRECT_FILTER_GRADIENT)) return vk_direct_backprop_filter(x, dy, dw, g, threads);
   const int per_chunk = pointwise ? g->batch : images_per_chunk(g, (long)pixels * K, chunk_floats);
   const int chunks = (g->batch + per_chunk - 1) / per_chunk;
   float *partials = chunks > 1 ? grow(&chunk_partials, (size_t)chunks * filter) : 0;
