@@ -20,7 +20,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { engineName, EncoderPool, initBackend, loadMnist, MNIST_VAE_OPTIONS, VariationalAutoencoder, type BackendChoice } from '../src';
-import { setNativeBlasThreads } from '../src/kernels';
+import { nativeBlasStatus, setNativeBlasThreads } from '../src/kernels';
 import { profileTrainingStep, type BenchBackend, type ProfileEntry } from './kernels';
 
 /** What `--backends` accepts: a tfjs backend, or `native` (wasm + the system BLAS). */
@@ -44,9 +44,11 @@ export interface TrainBench {
 
 export interface InferenceBench {
   backend: string;
+  /** Threads of the native path's C kernels inside each call (1 elsewhere). */
+  kernelThreads: number;
   /** μ of the 10,000 test digits, batch 1000, one thread. */
   encodeImagesPerSecond: number;
-  /** The same through `EncoderPool` (worker threads started beforehand; start-up in poolStartMs). */
+  /** The same through an `EncoderPool` of one thread per core (started beforehand; start-up in poolStartMs). */
   encodePoolImagesPerSecond: number;
   encodePoolThreads: number;
   poolStartMs: number;
@@ -102,6 +104,8 @@ async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Pr
   const { xTrain, xTest } = await loadMnist({ quiet: true });
   const slow = info.name === 'cpu';
   const cores = availableParallelism();
+  // The native path's own default (every core in each call): inference runs with it.
+  const defaultBlasThreads = choice === 'native' ? nativeBlasStatus().threads : 1;
   const train: TrainBench[] = [];
   // [training threads, BLAS threads per call]: data-parallel workers with one BLAS thread each,
   // and (native) one training thread whose BLAS calls use every core — the two ways to use the cores.
@@ -124,7 +128,7 @@ async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Pr
       vae.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
-    if (choice === 'native') setNativeBlasThreads(1);
+    if (choice === 'native') setNativeBlasThreads(defaultBlasThreads);
     x.dispose();
   }
   const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
@@ -135,7 +139,7 @@ async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Pr
   tf.dispose(vae.encoderMuLogVar.predict(xs, { batchSize: 1000 }));
   const encodeImagesPerSecond = n / ((performance.now() - t0) / 1000);
   t0 = performance.now();
-  const pool = await EncoderPool.create(vae);
+  const pool = await EncoderPool.create(vae, { threads: cores });
   const poolStartMs = performance.now() - t0;
   tf.dispose(await pool.encode(xs.slice([0, 0, 0, 0], [1000, -1, -1, -1]))); // warm-up
   t0 = performance.now();
@@ -153,8 +157,11 @@ async function measureBackend(choice: BenchChoice, opts: { quick: boolean }): Pr
     gridTimes.push(performance.now() - t0);
   }
   const decodeGridMs = gridTimes.sort((a, b) => a - b)[2];
+  // The profile on one core (its label says so), then back to the default.
+  if (choice === 'native') setNativeBlasThreads(1);
   const profile = info.name === 'tensorflow' ? null : await profileTrainingStep({ backend: info.name as BenchBackend, batch: 32, steps: slow ? 1 : 5 });
-  return { choice, backend: engineName(info), device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: engineName(info), encodeImagesPerSecond, encodePoolImagesPerSecond, encodePoolThreads, poolStartMs, decodeGridMs }, profile };
+  if (choice === 'native') setNativeBlasThreads(defaultBlasThreads);
+  return { choice, backend: engineName(info), device: info.device, gemmGflops: gemmGflops(), train, inference: { backend: engineName(info), kernelThreads: defaultBlasThreads, encodeImagesPerSecond, encodePoolImagesPerSecond, encodePoolThreads, poolStartMs, decodeGridMs }, profile };
 }
 
 /** PyTorch's numbers for both of its decoder variants, one and two threads (null without torch). */
@@ -223,7 +230,8 @@ function printReport(reports: BackendReport[], torch: TorchReport | null): void 
   console.log('\nInferência');
   for (const r of reports) {
     const i = r.inference;
-    console.log(`  ${r.backend}: codificar os dígitos de teste ${i.encodeImagesPerSecond.toFixed(0)} imagens/s (1 thread), ` +
+    const inside = i.kernelThreads > 1 ? `, kernels C em ${i.kernelThreads} núcleos` : '';
+    console.log(`  ${r.backend}: codificar os dígitos de teste ${i.encodeImagesPerSecond.toFixed(0)} imagens/s (1 thread${inside}), ` +
       `${i.encodePoolImagesPerSecond.toFixed(0)} com EncoderPool (${i.encodePoolThreads} threads; iniciar o pool: ${i.poolStartMs.toFixed(0)} ms); ` +
       `decodificar uma grade 20×20 ${i.decodeGridMs.toFixed(0)} ms`);
   }

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { holdSingleThreadedBlas, listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { holdSingleThreadedBlas, LEAKY_RELU_GRAD, listTrainingKernels, nativeBlasStatus, nativeKernelsRegistered, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
 import { openblasCoreFor } from '../src/kernels/native/blas';
 import { nativeKernels, setCKernelsEnabled, setNativeBlasThreads, setNativeChunkFloats } from '../src/kernels/native';
 import { cKernels } from '../src/kernels/native/blas';
@@ -274,6 +274,41 @@ test('native: the direct C kernels built for 8-float vectors (AVX2, no AVX-512: 
   assert.match(child.stdout, /direct kernels on vectors of 8 floats/);
   assert.match(child.stdout, /# pass 1\n/);
   assert.match(child.stdout, /# fail 0\n/);
+});
+
+test('native: LeakyRelu, its gradient and the bias Add in C give the SIMD kernels\' bits, on 1 and 2 threads', { skip }, async (t) => {
+  await use('native');
+  const status = nativeBlasStatus();
+  assert.ok(status.cKernels || process.env.VAE_C_KERNELS === '0', status.cKernelsReason);
+  const threads = status.threads;
+  t.after(() => setNativeBlasThreads(threads));
+  // Small (stays on the SIMD kernels), a decoder layer's output (C, split over threads), Dense-like rows.
+  const shapes = [[5, 7, 3], [32, 28, 28, 32], [3, 100, 64]];
+  const special = [0, -0, NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
+  const run = () =>
+    shapes.map((shape, i) =>
+      tf.tidy(() => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const xs = rand(n, 40 + i);
+        special.forEach((v, k) => (xs[(k * 7919) % n] = v));
+        const x = tf.tensor(xs, shape);
+        const dy = tf.tensor(rand(n, 50 + i), shape);
+        const bias = tf.tensor1d(rand(shape[shape.length - 1], 60 + i));
+        const outs = [tf.leakyRelu(x, 0.3), tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha: 0.3 }) as tf.Tensor, tf.add(x, bias), tf.add(bias, x)];
+        return outs.map((o) => Array.from(new Uint32Array((o.dataSync() as Float32Array).slice().buffer)));
+      }),
+    );
+  const previous = setCKernelsEnabled(false);
+  let simd: number[][][];
+  try {
+    simd = run();
+  } finally {
+    setCKernelsEnabled(previous);
+  }
+  setNativeBlasThreads(1);
+  assert.deepEqual(run(), simd, 'C on 1 thread = SIMD, bit for bit');
+  setNativeBlasThreads(2);
+  assert.deepEqual(run(), simd, 'C on 2 threads = SIMD, bit for bit');
 });
 
 test('native: 1×1 stride-1 convolutions (no im2col) and batches split in chunks', { skip }, async () => {

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuKernels } from './cpu';
 import { installGradients, uninstallGradients } from './gradients';
 import { installedKernels, installKernel, uninstallKernels, type InstalledKernel } from './registry';
-import { loadNativeBlas, nativeKernels } from './native';
+import { loadNativeBlas, nativeBlasStatus, nativeKernels } from './native';
 import { wasmKernels } from './wasm';
 
 export type { InstalledKernel } from './registry';
@@ -60,6 +60,15 @@ export function registerTrainingKernels(backendName: string, options: { native?:
 /** Whether the native-BLAS kernels are the ones registered on wasm now. */
 export function nativeKernelsRegistered(): boolean {
   return nativeKernels.every(({ config }) => tf.getKernel(config.kernelName, config.backendName) === config);
+}
+
+/**
+ * True when `backendName`'s kernels already spread each convolution and each large element-wise
+ * pass over the cores (the native path's C kernels with OpenMP): then one training or encoding
+ * thread beats data-parallel workers (measured on this 2-core machine, see threads/sizing.ts).
+ */
+export function kernelsUseEveryCore(backendName: string): boolean {
+  return backendName === 'wasm' && nativeKernelsRegistered() && nativeBlasStatus().cKernels === 'C + OpenMP' && nativeBlasStatus().threads > 1;
 }
 
 /** Puts back, for each native kernel, our wasm kernel or the stock one it replaced. */

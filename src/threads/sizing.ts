@@ -2,22 +2,28 @@
  * How many threads to use and how to share a batch between them (training and encoding pools).
  */
 import { availableParallelism } from 'node:os';
+import { kernelsUseEveryCore } from '../kernels';
 
 /**
- * The worker count for `workers: 'auto'`. The wasm backend runs one thread per instance, so
- * training uses data-parallel threads, up to 4: on this 2-core machine that is 2 (measured
- * fastest for wasm; see `npm run bench`); tfjs-node parallelises inside TensorFlow (1).
- * With the native BLAS each thread's GEMMs run on one BLAS thread (holdSingleThreadedBlas): all
- * of a step is then parallel (GEMMs, im2col, element-wise kernels, Adam), where OpenBLAS's own
- * threads under one training thread would parallelise only the GEMMs (about 60% of a step);
- * the bench prints both set-ups ("BLAS" column). On a teacher's 8-core laptop this gives 4
- * training threads × 1 BLAS thread: at batch 32 each thread then has 8 images, and more threads
- * would mostly add per-step overhead (messages, summing the gradients, every thread applying
- * Adam) — not measured on such a machine; `--workers N` overrides it.
+ * The worker count for `workers: 'auto'` (training) and for EncoderPool.
+ *
+ * With the native path's C kernels (wasm + OpenBLAS + C + OpenMP: `npm run doctor` says which),
+ * every convolution and every large element-wise pass already runs on all cores, so one thread
+ * is fastest: on this 2-core machine 899–1.075 images/s against 780–907 with 2 data-parallel
+ * workers (two runs, 3 epochs of 3.840 images each), and encoding 10.000
+ * digits ~10.500 images/s against 6.000–9.600 with a 2-thread pool. The workers pay for their
+ * messages, the gradient sum, every thread's Adam step and two copies of the model competing
+ * for the same caches. On a teacher's 8-core laptop this means one thread with 8 OpenMP
+ * threads inside each kernel (not measured on such a machine; `--workers N` overrides it).
+ *
+ * Without the C kernels the wasm backend runs one thread per instance, so training uses
+ * data-parallel threads, up to 4 (on this machine 2: measured fastest for plain wasm, see
+ * `npm run bench`), each calling the BLAS with one thread (holdSingleThreadedBlas).
+ * tfjs-node parallelises inside TensorFlow (1).
  */
 export function defaultWorkerCount(backendName: string, batchSize: number): number {
   const cores = availableParallelism();
-  if (backendName === 'tensorflow' || cores < 2 || batchSize < 8) return 1;
+  if (backendName === 'tensorflow' || cores < 2 || batchSize < 8 || kernelsUseEveryCore(backendName)) return 1;
   return Math.min(cores, 4);
 }
 

@@ -1,5 +1,5 @@
 /**
- * The C convolutions of the native path (./c/conv.c, compiled by scripts/build-c-kernels.js into
+ * The C kernels of the native path (./c: convolutions, and the element-wise passes around them; compiled by scripts/build-c-kernels.js into
  * dist/native/libvaekernels.so), loaded through koffi like the BLAS. One call does a whole
  * kernel — im2col / col2im, bias rows, activation and the BLAS GEMMs — with the batch's chunks
  * spread over OpenMP threads, where the TypeScript path makes thousands of calls into small
@@ -22,6 +22,12 @@ export interface CKernels {
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
   /** dw = the filter gradient of conv(x, ·) for dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
+  /** y = x > 0 ? x : α·x over n floats. */
+  leakyRelu(x: Float32Array, y: Float32Array, n: number, alpha: number, threads: number): void;
+  /** dx = x > 0 ? dy : α·dy over n floats. */
+  leakyReluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number, alpha: number, threads: number): void;
+  /** y[r, c] = x[r, c] + bias[c]. */
+  addBiasRows(x: Float32Array, bias: Float32Array, y: Float32Array, rows: number, cols: number, threads: number): void;
   /** Turns the direct kernels (./c/direct.c) on or off (off: every convolution takes the GEMM route); returns the previous state. */
   setDirect(enabled: boolean): boolean;
   /** 1 when the direct kernels do this convolution (kernel: 0 forward, 1 input gradient, 2 filter gradient). */
@@ -61,6 +67,9 @@ export function loadCKernels(koffi: typeof import('koffi'), blasFile: string): C
       conv2d: lib.func('int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const int *geo, int activation, float alpha, int threads, int chunkFloats)') as CKernels['conv2d'],
       conv2dBackpropInput: lib.func('int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropInput'],
       conv2dBackpropFilter: lib.func('int vk_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropFilter'],
+      leakyRelu: lib.func('void vk_leaky_relu(const float *x, float *y, long n, float alpha, int threads)') as CKernels['leakyRelu'],
+      leakyReluGrad: lib.func('void vk_leaky_relu_grad(const float *dy, const float *x, float *dx, long n, float alpha, int threads)') as CKernels['leakyReluGrad'],
+      addBiasRows: lib.func('void vk_add_bias_rows(const float *x, const float *bias, float *y, long rows, int cols, int threads)') as CKernels['addBiasRows'],
       setDirect: (enabled) => setDirect(enabled ? 1 : 0) === 1,
       directCalls: lib.func('int vk_direct_calls()') as () => number,
       vectorFloats: (lib.func('int vk_vector_floats()') as () => number)(),
