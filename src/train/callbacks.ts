@@ -44,7 +44,7 @@ export class ProgressCallback implements Callback {
     if (this.options.mode === 'silent') return;
     const line =
       `Época ${logs.epoch}/${ctx.params.epochs} - ${formatDuration(logs.seconds)} ` +
-      `(${Math.round(logs.imagesPerSecond)} imagens/s) - ${formatMetrics(logs.metrics)}`;
+      `(${formatPt(logs.imagesPerSecond)} imagens/s) - ${formatMetrics(logs.metrics)}`;
     (this.options.log ?? console.log)(line);
   }
 
