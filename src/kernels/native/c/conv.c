@@ -1,6 +1,8 @@
 /*
- * The convolutions of the native path in C: im2col / col2im, bias rows and activations around
- * the BLAS GEMM, one call per kernel, chunks of images spread over OpenMP threads.
+ * The convolutions of the native path in C, one call per kernel. Those whose channels fill whole
+ * vectors go to the direct kernels of direct.c (vk_direct_takes decides); the others run here:
+ * im2col / col2im, bias rows and activations around the BLAS GEMM, chunks of images spread
+ * over OpenMP threads.
  * Loaded by ../ckernels.ts through koffi (built by scripts/build-c-kernels.js into
  * dist/native/libvaekernels.so; without it the TypeScript + WebAssembly SIMD loops of
  * ../layout.ts do the same work).
@@ -74,7 +76,6 @@ static __thread buffer chunk_partials;
 
 float *vk_thread_scratch(size_t floats) { return grow(&chunk_scratch, floats); }
 float *vk_shared_scratch(size_t floats) { return grow(&chunk_partials, floats); }
-static float *thread_scratch(size_t floats) { return vk_thread_scratch(floats); }
 
 static int images_per_chunk(const geometry *g, long floats_per_image, long chunk_floats) {
   long n = floats_per_image > 0 ? chunk_floats / floats_per_image : g->batch;
@@ -144,7 +145,7 @@ static void im2col_pairs(float *images, float *col, const geometry *g, int b0, i
 static const float *chunk_columns(const float *x, const geometry *g, int b0, int nb, int pointwise) {
   const size_t K = (size_t)g->k_h * g->k_w * g->in_c, pixels = (size_t)g->out_h * g->out_w;
   if (pointwise) return x + (size_t)b0 * pixels * K;
-  float *col = thread_scratch((size_t)nb * pixels * K);
+  float *col = vk_thread_scratch((size_t)nb * pixels * K);
   if (col) im2col_pairs((float *)x, col, g, b0, nb, 1); /* gather only reads x */
   return col;
 }
@@ -215,7 +216,7 @@ int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const i
     }
     memset(dxc, 0, (size_t)nb * image * sizeof(float));
     if (K == 0 || pixels == 0 || cout == 0) continue;
-    float *z = thread_scratch((size_t)rows * K);
+    float *z = vk_thread_scratch((size_t)rows * K);
     if (!z) {
 #pragma omp atomic write
       failed = 1;

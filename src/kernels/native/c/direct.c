@@ -43,6 +43,7 @@
 #endif
 #define MAX_P 12     /* pixels (or filter rows) per tile */
 #define MAX_TAPS 64  /* KH·KW of the input gradient's tap lists */
+#define FILTER_CHUNKS 8 /* the filter gradient's fixed split of a batch (threads share the chunks) */
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
 typedef float vfu __attribute__((vector_size(VW * sizeof(float)), aligned(4))); /* unaligned access */
@@ -231,7 +232,7 @@ static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b)
 
 int vk_direct_conv2d(const float *x, const float *w, const float *bias, float *y, const geometry *g, int activation, float alpha,
                      int threads) {
-  direct_calls++;
+  __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED); /* JS worker threads may call at once */
   const int C = g->in_c, cout = g->out_c, Hp = padded_height(g), Wp = padded_width(g), len = g->k_w * C;
   const size_t image = (size_t)g->in_h * g->in_w * C, out_image = (size_t)g->out_h * g->out_w * cout;
   int failed = 0;
@@ -294,7 +295,7 @@ static void few_channels_pixel(const float *in, int taps, const long *off, const
 }
 
 int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int threads) {
-  direct_calls++;
+  __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED); /* JS worker threads may call at once */
   const int C = g->in_c, cout = g->out_c, KH = g->k_h, KW = g->k_w, sh = g->stride_h, sw = g->stride_w;
   const int oh_lo = floor_div(g->pad_top - (KH - 1), sh), oh_hi = floor_div(g->in_h - 1 + g->pad_top, sh);
   const int ow_lo = floor_div(g->pad_left - (KW - 1), sw), ow_hi = floor_div(g->in_w - 1 + g->pad_left, sw);
@@ -362,40 +363,54 @@ int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const g
 }
 
 int vk_direct_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int threads) {
-  direct_calls++;
+  __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED); /* JS worker threads may call at once */
   const int C = g->in_c, cout = g->out_c, Hp = padded_height(g), Wp = padded_width(g), len = g->k_w * C;
   const size_t image = (size_t)g->in_h * g->in_w * C, padded = (size_t)Hp * Wp * C, dy_image = (size_t)g->out_h * g->out_w * cout;
-  float *xp = vk_shared_scratch((size_t)g->batch * padded);
-  if (!xp) return -1;
-  /* Tiles: (kh, a run of rows j of that kh, a block of channel vectors); each thread owns a range. */
+  const size_t filter = (size_t)g->k_h * len * cout;
+  /* Tiles of dW: (kh, a run of rows j of that kh, a block of channel vectors). */
   const int vectors = cout / VW, blocks = (vectors + MAX_V - 1) / MAX_V;
   const int rows_most = max_pixels(vectors < MAX_V ? vectors : MAX_V), row_tiles = tile_count(len, rows_most);
   const int tiles = g->k_h * row_tiles * blocks;
-  /* Bands of output rows whose dy (≤ 16 KB) stays in L1 while every tile of a thread reads it. */
+  /* Bands of output rows whose dy (≤ 16 KB) stays in L1 while every tile reads it. */
   const int row_bytes = g->out_w * cout * (int)sizeof(float), band = row_bytes < 16384 ? 16384 / row_bytes : 1;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-#pragma omp for schedule(static)
-    for (int b = 0; b < g->batch; b++) pad_image(x + b * image, g->in_h, g->in_w, C, xp + b * padded, Hp, Wp, g->pad_top, g->pad_left);
-    int id = 0, team = 1;
-#ifdef _OPENMP
-    extern int omp_get_thread_num(void), omp_get_num_threads(void);
-    id = omp_get_thread_num();
-    team = omp_get_num_threads();
-#endif
-    const int first = tile_start(id, tiles, team), last = tile_start(id + 1, tiles, team);
-    for (int b = 0; b < g->batch; b++)
+  /* The batch in a fixed number of chunks (not one per thread: the sums must not depend on the
+   * thread count), each summed into its own dW, then the chunks added in order. A thread pads
+   * its chunk's images one at a time into its own scratch, so nothing is read by two threads. */
+  const int chunks = g->batch < FILTER_CHUNKS ? g->batch : FILTER_CHUNKS;
+  float *partials = chunks > 1 ? vk_shared_scratch((size_t)chunks * filter) : dw;
+  if (!partials) return -1;
+  int failed = 0;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
+  for (int c = 0; c < chunks; c++) {
+    float *xp = vk_thread_scratch(padded), *out = chunks > 1 ? partials + (size_t)c * filter : dw;
+    if (!xp) {
+#pragma omp atomic write
+      failed = 1;
+      continue;
+    }
+    const int b0 = tile_start(c, g->batch, chunks), b1 = tile_start(c + 1, g->batch, chunks);
+    for (int b = b0; b < b1; b++) {
+      pad_image(x + b * image, g->in_h, g->in_w, C, xp, Hp, Wp, g->pad_top, g->pad_left);
       for (int oh0 = 0; oh0 < g->out_h; oh0 += band) {
         const int rows = g->out_h - oh0 < band ? g->out_h - oh0 : band;
-        for (int t = first; t < last; t++) {
+        for (int t = 0; t < tiles; t++) {
           const int cb = t % blocks, rt = (t / blocks) % row_tiles, kh = t / blocks / row_tiles;
           const int cv = cb * MAX_V, V = vectors - cv < MAX_V ? vectors - cv : MAX_V;
           const int j0 = tile_start(rt, len, row_tiles), P = tile_start(rt + 1, len, row_tiles) - j0;
-          filter_tile_any(P, V, xp + b * padded + ((size_t)oh0 * g->stride_h + kh) * Wp * C + j0, (long)g->stride_h * Wp * C,
+          filter_tile_any(P, V, xp + ((size_t)oh0 * g->stride_h + kh) * Wp * C + j0, (long)g->stride_h * Wp * C,
                           (long)g->stride_w * C, rows, g->out_w, dy + b * dy_image + (size_t)oh0 * g->out_w * cout + cv * VW, cout,
-                          dw + ((size_t)kh * len + j0) * cout + cv * VW, cout, b == 0 && oh0 == 0);
+                          out + ((size_t)kh * len + j0) * cout + cv * VW, cout, b == b0 && oh0 == 0);
         }
       }
+    }
+  }
+  if (failed) return -1;
+  if (chunks > 1) {
+    memcpy(dw, partials, filter * sizeof(float));
+    for (int c = 1; c < chunks; c++) {
+      const float *p = partials + (size_t)c * filter;
+      for (size_t i = 0; i < filter; i++) dw[i] += p[i];
+    }
   }
   return 0;
 }
