@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Compiles the native path's C convolutions (src/kernels/native/c/: conv.c, direct.c) into
+ * Compiles the native path's C kernels (src/kernels/native/c/: conv.c, direct.c, elementwise.c) into
  * dist/native/libvaekernels.so, the way `canvas` compiles at install: with the system C compiler
  * (Debian's build-essential, installed by scripts/install-system-deps.sh), for this machine's CPU
  * (-march=native) with OpenMP threads. Run by `npm run build` (and so by `npm ci`).
@@ -17,7 +17,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const folder = path.join(root, 'src', 'kernels', 'native', 'c');
-const sources = ['conv.c', 'direct.c'].map((name) => path.join(folder, name));
+const sources = ['conv.c', 'direct.c', 'elementwise.c'].map((name) => path.join(folder, name));
 const inputs = [...sources, path.join(folder, 'conv.h'), __filename];
 const output = path.join(root, 'dist', 'native', process.platform === 'darwin' ? 'libvaekernels.dylib' : 'libvaekernels.so');
 

@@ -9,12 +9,13 @@ import { kernelsUseEveryCore } from '../kernels';
  *
  * With the native path's C kernels (wasm + OpenBLAS + C + OpenMP: `npm run doctor` says which),
  * every convolution and every large element-wise pass already runs on all cores, so one thread
- * is fastest: on this 2-core machine 899–1.075 images/s against 780–907 with 2 data-parallel
- * workers (two runs, 3 epochs of 3.840 images each), and encoding 10.000
- * digits ~10.500 images/s against 6.000–9.600 with a 2-thread pool. The workers pay for their
- * messages, the gradient sum, every thread's Adam step and two copies of the model competing
- * for the same caches. On a teacher's 8-core laptop this means one thread with 8 OpenMP
- * threads inside each kernel (not measured on such a machine; `--workers N` overrides it).
+ * is fastest: on this 2-core machine 928–1.160 images/s (batch 32, with checkpoints) against
+ * 689–886 with 2 data-parallel workers, and encoding the 10.000 test digits 7.670–10.312
+ * images/s against 4.150–5.680 with a 2-thread pool (`npm run bench`, three runs of 2026-12-02:
+ * bench/results-2026-12-02-d*.json). The workers pay for their messages, the gradient sum,
+ * every thread's Adam step and two copies of the model competing for the same caches. On a
+ * teacher's 8-core laptop this means one thread with 8 OpenMP threads inside each kernel
+ * (not measured on such a machine; `--workers N` overrides it).
  *
  * Without the C kernels the wasm backend runs one thread per instance, so training uses
  * data-parallel threads, up to 4 (on this machine 2: measured fastest for plain wasm, see
