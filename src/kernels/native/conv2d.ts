@@ -7,6 +7,10 @@
  * one GEMM [N×K]·[K×Cout] per chunk of images, written straight into y (NHWC is [N, Cout]).
  * The bias is copied into y's rows first and the GEMM adds to it (β = 1). A 1×1 stride-1
  * unpadded convolution needs no im2col: col is x itself.
+ *
+ * With the C library loaded the whole kernel is one C call (./conv_c.ts): the direct kernels of
+ * ./c/direct.c when the channels fill whole vectors, else the same im2col + GEMM in ./c/conv.c;
+ * the loops below are the path without it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dGeometry, isChannelsLast, type Conv2DGeometry, convAttrs, type Conv2DAttrs } from '../geometry';

@@ -5,6 +5,10 @@
  *     dW[K, Cout] = colᵀ · dy      (K = KH·KW·Cin, n = (b, oh, ow))
  * with colᵀ read in place by the BLAS (transA). Over chunks of images the GEMM accumulates into
  * dW itself (β = 0 for the first chunk, 1 after), so chunking costs no extra pass.
+ *
+ * With the C library loaded the whole kernel is one C call (./conv_c.ts): the direct kernels of
+ * ./c/direct.c when the channels fill whole vectors, else the same im2col + GEMM in ./c/conv.c;
+ * the loops below are the path without it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropFilterAttrs } from '../geometry';

@@ -8,6 +8,10 @@
  * multiplication by the zeros that the "dilate dy, then convolve" formulation inserts: the FLOPs
  * are those of the forward convolution. A 1×1 stride-1 unpadded convolution needs no col2im:
  * dx = dy · Wᵀ directly.
+ *
+ * With the C library loaded the whole kernel is one C call (./conv_c.ts): the direct kernels of
+ * ./c/direct.c when the channels fill whole vectors, else the same im2col + GEMM in ./c/conv.c;
+ * the loops below are the path without it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropInputAttrs } from '../geometry';

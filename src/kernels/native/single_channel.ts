@@ -15,7 +15,9 @@
  * The kernels take any stride and padding; they apply when Cout % 4 == 0, dilation is 1, the
  * problem is not empty and the SIMD module is available (not with setSimdEnabled(false) or
  * VAE_KERNELS_SIMD=0). Otherwise each function here returns null and its caller keeps the
- * general im2col + GEMM path.
+ * general im2col + GEMM path. With the C library loaded, its direct kernels take these layers
+ * first (cDirectTakes in ./conv_c.ts: faster, and on every core); these are then the path
+ * without it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DGeometry } from '../geometry';
