@@ -1,10 +1,11 @@
 /**
- * The C kernels of the native path (./c: convolutions, and the element-wise passes around them; compiled by scripts/build-c-kernels.js into
- * dist/native/libvaekernels.so), loaded through koffi like the BLAS. One call does a whole
- * kernel — im2col / col2im, bias rows, activation and the BLAS GEMMs — with the batch's chunks
- * spread over OpenMP threads, where the TypeScript path makes thousands of calls into small
- * WebAssembly loops per kernel and runs on one thread. Pointers are views of the wasm heap, as
- * for the GEMM: nothing is copied.
+ * The C kernels of the native path (./c: the convolutions and the element-wise passes around
+ * them; compiled by scripts/build-c-kernels.js into dist/native/libvaekernels.so), loaded
+ * through koffi like the BLAS. One call does a whole kernel — a direct convolution when the
+ * channels fill whole vectors (./c/direct.c), else im2col / col2im, bias rows, activation and the
+ * BLAS GEMMs (./c/conv.c) — with the batch spread over OpenMP threads, where the TypeScript path
+ * makes thousands of calls into small WebAssembly loops per kernel and runs on one thread.
+ * Pointers are views of the wasm heap, as for the GEMM: nothing is copied.
  *
  * Loaded by ./blas.ts after the BLAS (the C code calls that BLAS's cblas_sgemm); VAE_C_KERNELS=0
  * keeps the TypeScript path.
