@@ -68,7 +68,9 @@ export function nativeKernelsRegistered(): boolean {
  * thread beats data-parallel workers (measured on this 2-core machine, see threads/sizing.ts).
  */
 export function kernelsUseEveryCore(backendName: string): boolean {
-  return backendName === 'wasm' && nativeKernelsRegistered() && nativeBlasStatus().cKernels === 'C + OpenMP' && nativeBlasStatus().threads > 1;
+  if (backendName !== 'wasm' || !nativeKernelsRegistered()) return false;
+  const status = nativeBlasStatus();
+  return status.cKernels === 'C + OpenMP' && status.threads > 1;
 }
 
 /** Puts back, for each native kernel, our wasm kernel or the stock one it replaced. */

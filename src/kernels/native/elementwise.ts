@@ -6,10 +6,9 @@
  * convolutions they were ~20% of the time, and half of decoding a grid.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isBias } from '../common/elementwise';
 import { LEAKY_RELU_GRAD } from '../gradients';
 import type { KernelArgs } from '../registry';
-import { addWasm } from '../wasm/add';
+import { addWasm, biasAddOperands } from '../wasm/add';
 import { alloc, sizeOf, WASM, type BackendWasmLike } from '../wasm/context';
 import { leakyReluGradWasm, leakyReluWasm } from '../wasm/leaky_relu';
 import { cKernels } from './blas';
@@ -49,11 +48,11 @@ function leakyReluGradNative(args: KernelArgs): tf.TensorInfo {
 
 function addNative(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
-  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const [big, bias] = isBias(a.shape, b.shape) ? [a, b] : isBias(b.shape, a.shape) ? [b, a] : [null, null];
-  const n = big ? sizeOf(big.shape) : 0;
-  const c = big && bias && a.dtype === 'float32' && b.dtype === 'float32' && !tf.util.arraysEqual(a.shape, b.shape) ? cFor(n) : null;
-  if (!c || !big || !bias) return addWasm(args);
+  const operands = biasAddOperands(args);
+  const n = operands ? sizeOf(operands.big.shape) : 0;
+  const c = operands ? cFor(n) : null;
+  if (!c || !operands) return addWasm(args);
+  const { big, bias } = operands;
   const out = alloc(backend, [...big.shape]);
   const cols = big.shape[big.shape.length - 1];
   const h = heap(backend);

@@ -11,19 +11,26 @@ import { isBias } from '../common/elementwise';
 import type { KernelArgs } from '../registry';
 import { alloc, offsetOf, simd, sizeOf, stock, WASM, type BackendWasmLike } from './context';
 
+/** For a float32 bias add (either operand may be the bias), the two operands; else null. */
+export function biasAddOperands(args: KernelArgs): { big: tf.TensorInfo; bias: tf.TensorInfo } | null {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || tf.util.arraysEqual(a.shape, b.shape)) return null;
+  if (isBias(a.shape, b.shape)) return { big: a, bias: b };
+  if (isBias(b.shape, a.shape)) return { big: b, bias: a };
+  return null;
+}
+
 export function addWasm(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasmLike;
-  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const loops = simd(backend);
-  if (loops && a.dtype === 'float32' && b.dtype === 'float32' && !tf.util.arraysEqual(a.shape, b.shape)) {
-    const [big, bias] = isBias(a.shape, b.shape) ? [a, b] : isBias(b.shape, a.shape) ? [b, a] : [null, null];
-    if (big && bias) {
-      const out = alloc(backend, [...big.shape]);
-      const cols = big.shape[big.shape.length - 1];
-      const n = sizeOf(big.shape);
-      if (n > 0) loops.addBiasRows(offsetOf(backend, big), offsetOf(backend, bias), offsetOf(backend, out), n / cols, cols);
-      return out;
-    }
+  const operands = loops ? biasAddOperands(args) : null;
+  if (loops && operands) {
+    const { big, bias } = operands;
+    const out = alloc(backend, [...big.shape]);
+    const cols = big.shape[big.shape.length - 1];
+    const n = sizeOf(big.shape);
+    if (n > 0) loops.addBiasRows(offsetOf(backend, big), offsetOf(backend, bias), offsetOf(backend, out), n / cols, cols);
+    return out;
   }
   return stock('Add', backend, args.inputs, args.attrs);
 }

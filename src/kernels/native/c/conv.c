@@ -93,6 +93,11 @@ static inline void add_into(float *restrict dst, const float *restrict src, int 
   for (int i = 0; i < n; i++) dst[i] += src[i];
 }
 
+void vk_sum_partials(float *dw, const float *partials, int chunks, size_t filter) {
+  memcpy(dw, partials, filter * sizeof(float));
+  for (int c = 1; c < chunks; c++) add_into(dw, partials + (size_t)c * filter, (int)filter);
+}
+
 /* One run of n floats between a row of col and the image: copied into col (gather), or added into the image. */
 static inline void move_run(float *col, float *image, int n, int gather) {
   if (gather) memcpy(col, image, (size_t)n * sizeof(float));
@@ -263,9 +268,6 @@ int vk_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const 
     sgemm(ROW_MAJOR, TRANS, NO_TRANS, K, cout, rows, 1.0f, a, K, dy + (size_t)b0 * pixels * cout, cout, 0.0f, out, cout);
   }
   if (failed) return -1;
-  if (chunks > 1) {
-    memcpy(dw, partials, filter * sizeof(float));
-    for (int c = 1; c < chunks; c++) add_into(dw, partials + (size_t)c * filter, (int)filter);
-  }
+  if (chunks > 1) vk_sum_partials(dw, partials, chunks, filter);
   return 0;
 }

@@ -13,6 +13,10 @@ typedef struct {
 /* 1 for a 1×1 stride-1 unpadded convolution (its im2col matrix is x itself). */
 int vk_pointwise(const geometry *g);
 
+/* dw = Σ_c partials[c] over `chunks` slices of `filter` floats, added in chunk order (so a sum
+ * does not depend on which thread computed which chunk). */
+void vk_sum_partials(float *dw, const float *partials, int chunks, size_t filter);
+
 /* A scratch buffer of the calling thread, grown as needed and kept between calls; null if out of memory. */
 float *vk_thread_scratch(size_t floats);
 /* A second one of the calling thread, for data its OpenMP threads share within one call. */

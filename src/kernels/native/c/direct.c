@@ -405,12 +405,6 @@ int vk_direct_backprop_filter(const float *x, const float *dy, float *dw, const 
     }
   }
   if (failed) return -1;
-  if (chunks > 1) {
-    memcpy(dw, partials, filter * sizeof(float));
-    for (int c = 1; c < chunks; c++) {
-      const float *p = partials + (size_t)c * filter;
-      for (size_t i = 0; i < filter; i++) dw[i] += p[i];
-    }
-  }
+  if (chunks > 1) vk_sum_partials(dw, partials, chunks, filter);
   return 0;
 }
