@@ -13,7 +13,8 @@
  * WebAssembly SIMD module at run time that works in place on the backend's heap — set
  * VAE_KERNELS_SIMD=0 to use the JS loops instead), cpu/ (one file per kernel family).
  * native/ puts the wasm backend's convolutions and matrix products on the system BLAS (OpenBLAS
- * through koffi) when it loads; VAE_NATIVE=0 keeps the wasm ones.
+ * through koffi) when it loads; VAE_NATIVE=0 keeps the wasm ones. fused.ts: a convolution and
+ * the LeakyReLU after it as one kernel there (with their gradients), used by ../model/fusion.ts.
  * Tests: test/kernels.test.ts, test/kernels-native.test.ts. Benchmark: `node dist/bench/kernels.js`
  * (bench/kernels.ts).
  */
@@ -21,12 +22,14 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuKernels } from './cpu';
 import { installGradients, uninstallGradients } from './gradients';
 import { installedKernels, installKernel, uninstallKernels, type InstalledKernel } from './registry';
-import { loadNativeBlas, nativeBlasStatus, nativeKernels } from './native';
+import { installFusedGradients } from './fused';
+import { cKernels, loadNativeBlas, nativeBlasStatus, nativeKernels } from './native';
 import { wasmKernels } from './wasm';
 
 export type { InstalledKernel } from './registry';
 export { LEAKY_RELU_GRAD } from './gradients';
 export { ADAM_STEP } from './common/adam';
+export { conv2dLeakyRelu, conv2dTransposeLeakyRelu, passThrough } from './fused';
 export { holdSingleThreadedBlas, nativeBlasStatus, setNativeBlasThreads, type NativeBlasStatus } from './native';
 
 const kernelsByBackend: Record<string, { config: import('@tensorflow/tfjs').KernelConfig; description: string }[]> = {
@@ -54,6 +57,7 @@ export function registerTrainingKernels(backendName: string, options: { native?:
     }
   }
   installGradients();
+  installFusedGradients();
   return true;
 }
 
@@ -71,6 +75,26 @@ export function kernelsUseEveryCore(backendName: string): boolean {
   if (backendName !== 'wasm' || !nativeKernelsRegistered()) return false;
   const status = nativeBlasStatus();
   return status.cKernels === 'C + OpenMP' && status.threads > 1;
+}
+
+/**
+ * True when the convolution layers followed by a LeakyReLU should run fused with it (../model/
+ * fusion.ts, kernels ./fused.ts): on the native path with the C library, where the bias and the
+ * activation are applied in the convolution's output tiles. Elsewhere the layers run apart (the
+ * fused kernels exist only on the native path, and there without the C library they would add
+ * the bias in a JavaScript loop).
+ */
+export function fusedConvolutionsActive(): boolean {
+  return fusionEnabled && tf.getBackend() === 'wasm' && cKernels() !== null && nativeKernelsRegistered();
+}
+
+let fusionEnabled = process.env.VAE_FUSED !== '0';
+
+/** Turns the fused layers off or on (tests and benchmarks compare them; VAE_FUSED=0 starts off); returns the previous state. */
+export function setConvolutionFusion(enabled: boolean): boolean {
+  const previous = fusionEnabled;
+  fusionEnabled = enabled;
+  return previous;
 }
 
 /** Puts back, for each native kernel, our wasm kernel or the stock one it replaced. */

@@ -1,9 +1,11 @@
 /**
  * Builders for the convolutional encoder body and decoder shared by `Autoencoder` and
  * `VariationalAutoencoder`, following GDL's models/AE.py and models/VAE.py layer by layer.
- * Every layer with weights has a fixed name, so saved weights load into a fresh model.
+ * Every layer with weights has a fixed name, so saved weights load into a fresh model. Each
+ * convolution and the LeakyReLU after it run as one kernel where the backend has it (./fusion.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fuseConvolutionWithLeakyReLU } from './fusion';
 import { validateOptions } from './options';
 
 type Options = ReturnType<typeof validateOptions>;
@@ -20,18 +22,19 @@ function kernelInit(seed: number | undefined, i: number) {
 export function buildEncoderBody(o: Options, input: tf.SymbolicTensor): { x: tf.SymbolicTensor; shapeBeforeFlattening: number[] } {
   let x = input;
   o.encoderConvFilters.forEach((filters, i) => {
-    x = tf.layers
-      .conv2d({
-        filters,
-        kernelSize: o.encoderConvKernelSize[i],
-        strides: o.encoderConvStrides[i],
-        padding: 'same',
-        name: `encoder_conv_${i}`,
-        kernelInitializer: kernelInit(o.seed, i),
-      })
-      .apply(x) as tf.SymbolicTensor;
+    const conv = tf.layers.conv2d({
+      filters,
+      kernelSize: o.encoderConvKernelSize[i],
+      strides: o.encoderConvStrides[i],
+      padding: 'same',
+      name: `encoder_conv_${i}`,
+      kernelInitializer: kernelInit(o.seed, i),
+    });
+    x = conv.apply(x) as tf.SymbolicTensor;
     if (o.useBatchNorm) x = tf.layers.batchNormalization({ name: `encoder_batch_norm_${i}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name: `encoder_leaky_re_lu_${i}` }).apply(x) as tf.SymbolicTensor;
+    const leaky = tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name: `encoder_leaky_re_lu_${i}` });
+    x = leaky.apply(x) as tf.SymbolicTensor;
+    if (!o.useBatchNorm) fuseConvolutionWithLeakyReLU(conv, leaky);
     if (o.useDropout) x = tf.layers.dropout({ rate: 0.25, name: `encoder_dropout_${i}` }).apply(x) as tf.SymbolicTensor;
   });
   const shapeBeforeFlattening = x.shape.slice(1) as number[];
@@ -53,19 +56,20 @@ export function buildDecoder(o: Options, shapeBeforeFlattening: number[]): tf.La
   x = tf.layers.reshape({ targetShape: shapeBeforeFlattening, name: 'reshape' }).apply(x) as tf.SymbolicTensor;
   const n = o.decoderConvTFilters.length;
   o.decoderConvTFilters.forEach((filters, i) => {
-    x = tf.layers
-      .conv2dTranspose({
-        filters,
-        kernelSize: o.decoderConvTKernelSize[i],
-        strides: o.decoderConvTStrides[i],
-        padding: 'same',
-        name: `decoder_conv_t_${i}`,
-        kernelInitializer: kernelInit(o.seed, 300 + i),
-      })
-      .apply(x) as tf.SymbolicTensor;
+    const conv = tf.layers.conv2dTranspose({
+      filters,
+      kernelSize: o.decoderConvTKernelSize[i],
+      strides: o.decoderConvTStrides[i],
+      padding: 'same',
+      name: `decoder_conv_t_${i}`,
+      kernelInitializer: kernelInit(o.seed, 300 + i),
+    });
+    x = conv.apply(x) as tf.SymbolicTensor;
     if (i < n - 1) {
       if (o.useBatchNorm) x = tf.layers.batchNormalization({ name: `decoder_batch_norm_${i}` }).apply(x) as tf.SymbolicTensor;
-      x = tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name: `decoder_leaky_re_lu_${i}` }).apply(x) as tf.SymbolicTensor;
+      const leaky = tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name: `decoder_leaky_re_lu_${i}` });
+      x = leaky.apply(x) as tf.SymbolicTensor;
+      if (!o.useBatchNorm) fuseConvolutionWithLeakyReLU(conv, leaky);
       if (o.useDropout) x = tf.layers.dropout({ rate: 0.25, name: `decoder_dropout_${i}` }).apply(x) as tf.SymbolicTensor;
     } else {
       x = tf.layers.activation({ activation: 'sigmoid', name: 'decoder_output' }).apply(x) as tf.SymbolicTensor;

@@ -19,8 +19,8 @@ export const C_ACTIVATION = { linear: 0, relu: 1, leakyrelu: 2 } as const;
 export interface CKernels {
   /** y = act(conv(x, w) + bias); 0, or −1 if scratch memory ran out. */
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: Int32Array, activation: number, alpha: number, threads: number, chunkFloats: number): number;
-  /** dx = the input gradient of conv(·, w) for dy. */
-  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
+  /** dx = act(the input gradient of conv(·, w) for dy + bias): bias null and activation 0 for the plain input gradient. */
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, bias: Float32Array | null, dx: Float32Array, geometry: Int32Array, activation: number, alpha: number, threads: number, chunkFloats: number): number;
   /** dw = the filter gradient of conv(x, ·) for dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, threads: number, chunkFloats: number): number;
   /** y = x > 0 ? x : α·x over n floats. */
@@ -66,7 +66,7 @@ export function loadCKernels(koffi: typeof import('koffi'), blasFile: string): C
     const setDirect = lib.func('int vk_set_direct(int enabled)') as (enabled: number) => number;
     return {
       conv2d: lib.func('int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const int *geo, int activation, float alpha, int threads, int chunkFloats)') as CKernels['conv2d'],
-      conv2dBackpropInput: lib.func('int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropInput'],
+      conv2dBackpropInput: lib.func('int vk_conv2d_backprop_input(const float *dy, const float *w, const float *bias, float *dx, const int *geo, int activation, float alpha, int threads, int chunkFloats)') as CKernels['conv2dBackpropInput'],
       conv2dBackpropFilter: lib.func('int vk_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const int *geo, int threads, int chunkFloats)') as CKernels['conv2dBackpropFilter'],
       leakyRelu: lib.func('void vk_leaky_relu(const float *x, float *y, long n, float alpha, int threads)') as CKernels['leakyRelu'],
       leakyReluGrad: lib.func('void vk_leaky_relu_grad(const float *dy, const float *x, float *dx, long n, float alpha, int threads)') as CKernels['leakyReluGrad'],

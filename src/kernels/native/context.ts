@@ -82,3 +82,12 @@ export function applyActivation(backend: BackendWasmLike, off: number, n: number
   const view = heap(backend).subarray(off, off + n);
   activationLoop(view, activation, alpha);
 }
+
+/** In place on `rows` × `cols` floats at float offset `off`: y[r, c] += bias[c] (bias at float offset `biasOff`). */
+export function addBiasRowsInPlace(backend: BackendWasmLike, off: number, rows: number, cols: number, biasOff: number): void {
+  const h = heap(backend);
+  const bias = h.subarray(biasOff, biasOff + cols);
+  for (let r = 0, o = off; r < rows; r++, o += cols) {
+    for (let c = 0; c < cols; c++) h[o + c] += bias[c];
+  }
+}

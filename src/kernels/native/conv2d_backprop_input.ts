@@ -14,14 +14,14 @@
  * the loops below are the path without it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropInputAttrs } from '../geometry';
+import { conv2dGeometry, isChannelsLast, convAttrs, type BackpropInputAttrs, type Conv2DGeometry } from '../geometry';
 import type { KernelArgs } from '../registry';
 import { conv2DBackpropInputWasm } from '../wasm/conv2d_backprop_input';
 import { alloc, free, sizeOf, WASM, type BackendWasmLike } from '../wasm/context';
 import { sgemm } from './blas';
 import { cDirectTakes, cConvBackpropInput } from './conv_c';
 import { isPointwise } from './conv2d';
-import { allocZeros, at, heap, imagesPerChunk, runsFor } from './context';
+import { addBiasRowsInPlace, allocZeros, applyActivation, at, heap, imagesPerChunk, runsFor, type NativeActivation } from './context';
 import { col2imAdd } from './layout';
 import { singleChannelInputGradient } from './single_channel';
 
@@ -31,17 +31,39 @@ export function conv2DBackpropInputNative(args: KernelArgs): tf.TensorInfo {
   const attrs = convAttrs<BackpropInputAttrs>(args.attrs);
   if (!isChannelsLast(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return conv2DBackpropInputWasm(args);
   const inputShape = [...attrs.inputShape];
-  const g = conv2dGeometry(inputShape, filter.shape, attrs.strides, attrs.pad, 1, attrs.dimRoundingMode);
+  return convBackpropInput(backend, dy, filter, conv2dGeometry(inputShape, filter.shape, attrs.strides, attrs.pad, 1, attrs.dimRoundingMode), inputShape);
+}
+
+/**
+ * dx = act(input gradient of the convolution `g` for dy + bias) into a new tensor of
+ * `inputShape`: with bias null and 'linear' the plain input gradient, else the forward pass of a
+ * Conv2DTranspose layer with its bias and activation (../fused.ts), in the C call when the C
+ * library is loaded, else in place after the one-channel SIMD kernel or the GEMM loops.
+ */
+export function convBackpropInput(
+  backend: BackendWasmLike, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry, inputShape: number[],
+  bias: tf.TensorInfo | null = null, activation: NativeActivation = 'linear', alpha = 0,
+): tf.TensorInfo {
+  if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== g.outChannels) {
+    throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${g.outChannels})`);
+  }
+  let dx = cDirectTakes(g, 'inputGradient') ? null : singleChannelInputGradient(backend, dy, filter, g, inputShape);
+  if (!dx) {
+    const viaC = cConvBackpropInput(backend, dy, filter, g, inputShape, bias, activation, alpha);
+    if (viaC) return viaC;
+    dx = gemmInputGradient(backend, dy, filter, g, inputShape);
+  }
+  const dxo = at(backend, dx);
+  if (bias && g.inChannels > 0) addBiasRowsInPlace(backend, dxo, sizeOf(inputShape) / g.inChannels, g.inChannels, at(backend, bias));
+  applyActivation(backend, dxo, sizeOf(inputShape), activation, alpha);
+  return dx;
+}
+
+/** The input gradient without the C library: BLAS GEMMs dy·Wᵀ and col2im. */
+function gemmInputGradient(backend: BackendWasmLike, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry, inputShape: number[]): tf.TensorInfo {
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const cout = g.outChannels;
   const pixels = g.outHeight * g.outWidth;
-  if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== cout) {
-    throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the convolution (${g.outHeight}×${g.outWidth}×${cout})`);
-  }
-  const singleChannel = cDirectTakes(g, 'inputGradient') ? null : singleChannelInputGradient(backend, dy, filter, g, inputShape);
-  if (singleChannel) return singleChannel;
-  const viaC = cConvBackpropInput(backend, dy, filter, g, inputShape);
-  if (viaC) return viaC;
   const dx = alloc(backend, inputShape);
   const total = sizeOf(inputShape);
   if (total === 0) return dx;

@@ -58,10 +58,16 @@ export function cConvForward(
   );
 }
 
-/** dx of shape `inputShape`, or null without the C library. */
-export function cConvBackpropInput(backend: BackendWasmLike, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry, inputShape: number[]): tf.TensorInfo | null {
+/**
+ * dx = act(input gradient + bias) of shape `inputShape` (bias null and 'linear' for the plain
+ * input gradient; else a Conv2DTranspose layer's whole forward pass), or null without the C library.
+ */
+export function cConvBackpropInput(
+  backend: BackendWasmLike, dy: tf.TensorInfo, filter: tf.TensorInfo, g: Conv2DGeometry, inputShape: number[],
+  bias: tf.TensorInfo | null = null, activation: NativeActivation = 'linear', alpha = 0,
+): tf.TensorInfo | null {
   return viaC(backend, inputShape, 'Conv2DBackpropInput', (c, view, dx) =>
-    c.kernels.conv2dBackpropInput(view(dy), view(filter), dx, geometryArray(g), c.threads, nativeChunkFloats()),
+    c.kernels.conv2dBackpropInput(view(dy), view(filter), bias ? view(bias) : null, dx, geometryArray(g), C_ACTIVATION[activation], alpha, c.threads, nativeChunkFloats()),
   );
 }
 

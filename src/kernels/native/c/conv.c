@@ -164,6 +164,12 @@ static void activate(float *y, size_t n, int activation, float alpha) {
   }
 }
 
+void vk_bias_activate(float *y, size_t rows, int cols, const float *bias, int activation, float alpha) {
+  if (bias)
+    for (size_t r = 0; r < rows; r++) add_into(y + r * cols, bias, cols);
+  activate(y, rows * cols, activation, alpha);
+}
+
 /* y = act(conv(x, w) + bias); bias may be null. */
 int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const int *geo, int activation, float alpha,
                int threads, int chunk_floats) {
@@ -199,13 +205,17 @@ int vk_conv2d(const float *x, const float *w, const float *bias, float *y, const
   return failed ? -1 : 0;
 }
 
-/* dx = the input gradient of conv(x, w) for dy (and the forward pass of a transposed convolution). */
-int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const int *geo, int threads, int chunk_floats) {
+/*
+ * dx = act(the input gradient of conv(x, w) for dy + bias): with bias null and activation 0 the
+ * input gradient, else the forward pass of a transposed convolution with its bias and activation.
+ */
+int vk_conv2d_backprop_input(const float *dy, const float *w, const float *bias, float *dx, const int *geo, int activation,
+                             float alpha, int threads, int chunk_floats) {
   const geometry *g = (const geometry *)geo;
   const int K = g->k_h * g->k_w * g->in_c, cout = g->out_c, pixels = g->out_h * g->out_w;
   const size_t image = (size_t)g->in_h * g->in_w * g->in_c;
   const int pointwise = vk_pointwise(g);
-  if (vk_direct_takes(g, DIRECT_INPUT_GRADIENT)) return vk_direct_backprop_input(dy, w, dx, g, threads);
+  if (vk_direct_takes(g, DIRECT_INPUT_GRADIENT)) return vk_direct_backprop_input(dy, w, bias, dx, g, activation, alpha, threads);
   const int per_chunk = pointwise ? g->batch : images_per_chunk(g, (long)pixels * K, chunk_floats);
   const int chunks = g->batch == 0 ? 0 : (g->batch + per_chunk - 1) / per_chunk;
   int failed = 0;
@@ -217,18 +227,20 @@ int vk_conv2d_backprop_input(const float *dy, const float *w, float *dx, const i
     float *dxc = dx + (size_t)b0 * image;
     if (pointwise && cout > 0) {
       sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, K, cout, 1.0f, dy + (size_t)b0 * pixels * cout, cout, w, cout, 0.0f, dxc, K);
-      continue;
-    }
-    memset(dxc, 0, (size_t)nb * image * sizeof(float));
-    if (K == 0 || pixels == 0 || cout == 0) continue;
-    float *z = vk_thread_scratch((size_t)rows * K);
-    if (!z) {
+    } else {
+      memset(dxc, 0, (size_t)nb * image * sizeof(float));
+      if (K > 0 && pixels > 0 && cout > 0) {
+        float *z = vk_thread_scratch((size_t)rows * K);
+        if (!z) {
 #pragma omp atomic write
-      failed = 1;
-      continue;
+          failed = 1;
+          continue;
+        }
+        sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, K, cout, 1.0f, dy + (size_t)b0 * pixels * cout, cout, w, cout, 0.0f, z, K);
+        im2col_pairs(dx, z, g, b0, nb, 0);
+      }
     }
-    sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, K, cout, 1.0f, dy + (size_t)b0 * pixels * cout, cout, w, cout, 0.0f, z, K);
-    im2col_pairs(dx, z, g, b0, nb, 0);
+    vk_bias_activate(dxc, (size_t)nb * g->in_h * g->in_w, g->in_c, bias, activation, alpha);
   }
   return failed ? -1 : 0;
 }

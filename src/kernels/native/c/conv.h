@@ -17,6 +17,10 @@ int vk_pointwise(const geometry *g);
  * does not depend on which thread computed which chunk). */
 void vk_sum_partials(float *dw, const float *partials, int chunks, size_t filter);
 
+/* In place on rows × cols floats: y = act(y + bias[col]) (bias may be null; activation 0 none,
+ * 1 relu, 2 leaky relu y > 0 ? y : α·y), float by float as a bias Add then the activation kernel. */
+void vk_bias_activate(float *y, size_t rows, int cols, const float *bias, int activation, float alpha);
+
 /* A scratch buffer of the calling thread, grown as needed and kept between calls; null if out of memory. */
 float *vk_thread_scratch(size_t floats);
 /* A second one of the calling thread, for data its OpenMP threads share within one call. */
@@ -34,7 +38,8 @@ int vk_set_direct(int enabled);
 int vk_direct_calls(void);
 int vk_vector_floats(void);
 int vk_direct_conv2d(const float *x, const float *w, const float *bias, float *y, const geometry *g, int activation, float alpha, int threads);
-int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int threads);
+int vk_direct_backprop_input(const float *dy, const float *w, const float *bias, float *dx, const geometry *g, int activation,
+                             float alpha, int threads);
 int vk_direct_backprop_filter(const float *x, const float *dy, float *dw, const geometry *g, int threads);
 
 #endif

@@ -101,15 +101,17 @@ int vk_direct_route(const int *geo, int kernel) { return vk_direct_takes((const 
 
 /*
  * One output tile: acc[p][v] = bias[v] + Σ_t Σ_(j<len) in[p·step + off[t] + j] · w[t][j·ldw + v·VW],
- * stored (after the activation: 1 relu, 2 leaky relu) at out + p·out_step + v·VW.
+ * stored (after the activation: 1 relu, 2 leaky relu) at out + p·out_step + v·VW. The bias
+ * starts the sum, or with `bias_last` is added to the finished sum (the rounding of a separate
+ * bias Add after the convolution, as Conv2DTranspose layers do it).
  */
 static inline __attribute__((always_inline)) void conv_tile(const int P, const int V, const float *in, long step, int taps,
                                                             const long *off, const float *const *w, int len, long ldw,
-                                                            float *out, long out_step, const float *bias, int activation,
-                                                            float alpha) {
+                                                            float *out, long out_step, const float *bias, int bias_last,
+                                                            int activation, float alpha) {
   vf acc[MAX_P][MAX_V];
   for (int p = 0; p < P; p++)
-    for (int v = 0; v < V; v++) acc[p][v] = bias ? load(bias + v * VW) : (vf){0};
+    for (int v = 0; v < V; v++) acc[p][v] = bias && !bias_last ? load(bias + v * VW) : (vf){0};
   for (int t = 0; t < taps; t++) {
     const float *x = in + off[t], *wt = w[t];
     for (int j = 0; j < len; j++, wt += ldw) {
@@ -124,6 +126,7 @@ static inline __attribute__((always_inline)) void conv_tile(const int P, const i
   for (int p = 0; p < P; p++)
     for (int v = 0; v < V; v++) {
       vf a = acc[p][v];
+      if (bias && bias_last) a += load(bias + v * VW);
       if (activation == 1) a = select_positive(a, a, (vf){0});
       else if (activation == 2) a = select_positive(a, a, a * alpha);
       store(out + p * out_step + v * VW, a);
@@ -167,9 +170,9 @@ static inline __attribute__((always_inline)) void filter_tile(const int P, const
 #endif
 
 static void conv_tile_any(int P, int V, const float *in, long step, int taps, const long *off, const float *const *w, int len,
-                          long ldw, float *out, long out_step, const float *bias, int activation, float alpha) {
+                          long ldw, float *out, long out_step, const float *bias, int bias_last, int activation, float alpha) {
 #define CONV_CASE(p, v) \
-  case (p) * 8 + (v): conv_tile(p, v, in, step, taps, off, w, len, ldw, out, out_step, bias, activation, alpha); return;
+  case (p) * 8 + (v): conv_tile(p, v, in, step, taps, off, w, len, ldw, out, out_step, bias, bias_last, activation, alpha); return;
   switch (P * 8 + V) { EVERY_TILE(CONV_CASE) }
 #undef CONV_CASE
 }
@@ -259,7 +262,7 @@ int vk_direct_conv2d(const float *x, const float *w, const float *bias, float *y
           const int ow0 = tile_start(t, g->out_w, tiles), P = tile_start(t + 1, g->out_w, tiles) - ow0;
           conv_tile_any(P, V, xp + ((size_t)oh * g->stride_h * Wp + (size_t)ow0 * g->stride_w) * C, (long)g->stride_w * C, g->k_h,
                         off, wk, len, cout, y + b * out_image + ((size_t)oh * g->out_w + ow0) * cout + cv * VW, cout,
-                        bias ? bias + cv * VW : 0, activation, alpha);
+                        bias ? bias + cv * VW : 0, 0, activation, alpha);
         }
     }
   }
@@ -294,7 +297,8 @@ static void few_channels_pixel(const float *in, int taps, const long *off, const
   }
 }
 
-int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const geometry *g, int threads) {
+int vk_direct_backprop_input(const float *dy, const float *w, const float *bias, float *dx, const geometry *g, int activation,
+                             float alpha, int threads) {
   __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED); /* JS worker threads may call at once */
   const int C = g->in_c, cout = g->out_c, KH = g->k_h, KW = g->k_w, sh = g->stride_h, sw = g->stride_w;
   const int oh_lo = floor_div(g->pad_top - (KH - 1), sh), oh_hi = floor_div(g->in_h - 1 + g->pad_top, sh);
@@ -338,12 +342,13 @@ int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const g
           }
         }
         float *out = dxb + ((size_t)ih * g->in_w + iw0) * C;
-        if (taps == 0) {
-          for (int q = 0; q < count; q++) memset(out + (size_t)q * sw * C, 0, (size_t)C * sizeof(float));
-          continue;
-        }
-        if (few) {
-          for (int q = 0; q < count; q++) few_channels_pixel(dyp + (size_t)q * cout, taps, off, wk, C, cout, out + (size_t)q * sw * C);
+        if (taps == 0 || few) {
+          for (int q = 0; q < count; q++) {
+            float *pixel = out + (size_t)q * sw * C;
+            if (taps == 0) memset(pixel, 0, (size_t)C * sizeof(float));
+            else few_channels_pixel(dyp + (size_t)q * cout, taps, off, wk, C, cout, pixel);
+            vk_bias_activate(pixel, 1, C, bias, activation, alpha);
+          }
           continue;
         }
         const int bv = block_vectors(C / VW, count);
@@ -354,7 +359,7 @@ int vk_direct_backprop_input(const float *dy, const float *w, float *dx, const g
           for (int t = 0; t < tiles; t++) {
             const int q0 = tile_start(t, count, tiles), P = tile_start(t + 1, count, tiles) - q0;
             conv_tile_any(P, V, dyp + (size_t)q0 * cout, cout, taps, off, wv, cout, C, out + (size_t)q0 * sw * C + cv * VW,
-                          (long)sw * C, 0, 0, 0.0f);
+                          (long)sw * C, bias ? bias + cv * VW : 0, 1, activation, alpha);
           }
         }
       }
