@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { LEAKY_RELU_GRAD, registerTrainingKernels, unregisterTrainingKernels } from '../src/kernels';
+import { fuseConvolutionWithLeakyReLU, runFusedIn } from '../src/model/fusion';
 import { kerasAdam } from '../src/train/adam';
 
 export type BenchBackend = 'wasm' | 'cpu';
@@ -336,6 +337,11 @@ export function buildVaeShapedNet(seed = 1): tf.Sequential {
     if (i < dec.length - 1) m.add(tf.layers.leakyReLU({ alpha: 0.3 }));
     else m.add(tf.layers.activation({ activation: 'sigmoid' }));
   });
+  // Each convolution and its LeakyReLU run fused where the backend has it, as in the package's models.
+  m.layers.forEach((layer, i) => {
+    if (m.layers[i + 1]?.getClassName() === 'LeakyReLU') fuseConvolutionWithLeakyReLU(layer, m.layers[i + 1]);
+  });
+  runFusedIn(m);
   return m;
 }
 

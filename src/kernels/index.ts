@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuKernels } from './cpu';
 import { installGradients, uninstallGradients } from './gradients';
 import { installedKernels, installKernel, uninstallKernels, type InstalledKernel } from './registry';
-import { installFusedGradients } from './fused';
+import { CONV2D_LEAKY_RELU, installFusedGradients } from './fused';
 import { cKernels, loadNativeBlas, nativeBlasStatus, nativeKernels } from './native';
 import { wasmKernels } from './wasm';
 
@@ -85,7 +85,8 @@ export function kernelsUseEveryCore(backendName: string): boolean {
  * the bias in a JavaScript loop).
  */
 export function fusedConvolutionsActive(): boolean {
-  return fusionEnabled && tf.getBackend() === 'wasm' && cKernels() !== null && nativeKernelsRegistered();
+  const backend = tf.getBackend();
+  return fusionEnabled && backend === 'wasm' && cKernels() !== null && tf.getKernel(CONV2D_LEAKY_RELU, backend) !== undefined;
 }
 
 let fusionEnabled = process.env.VAE_FUSED !== '0';
