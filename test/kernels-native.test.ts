@@ -282,8 +282,10 @@ test('native: LeakyRelu, its gradient and the bias Add in C give the SIMD kernel
   assert.ok(status.cKernels || process.env.VAE_C_KERNELS === '0', status.cKernelsReason);
   const threads = status.threads;
   t.after(() => setNativeBlasThreads(threads));
-  // Small (stays on the SIMD kernels), a decoder layer's output (C, split over threads), Dense-like rows.
-  const shapes = [[5, 7, 3], [32, 28, 28, 32], [3, 100, 64]];
+  // Small (stays on the SIMD kernels), a decoder layer's output (C, split over threads), Dense-like
+  // rows, and a size past the C threshold that is not a multiple of 8 (the C loops' scalar tail,
+  // which the special values below reach too).
+  const shapes = [[5, 7, 3], [32, 28, 28, 32], [3, 100, 64], [3, 77, 71]];
   const special = [0, -0, NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
   const run = () =>
     shapes.map((shape, i) =>
@@ -291,6 +293,7 @@ test('native: LeakyRelu, its gradient and the bias Add in C give the SIMD kernel
         const n = shape.reduce((a, b) => a * b, 1);
         const xs = rand(n, 40 + i);
         special.forEach((v, k) => (xs[(k * 7919) % n] = v));
+        special.slice(0, 3).forEach((v, k) => (xs[n - 1 - k] = v));
         const x = tf.tensor(xs, shape);
         const dy = tf.tensor(rand(n, 50 + i), shape);
         const bias = tf.tensor1d(rand(shape[shape.length - 1], 60 + i));

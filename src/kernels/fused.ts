@@ -65,43 +65,41 @@ function biasGradient(da: tf.Tensor4D): tf.Tensor {
 
 const NHWC = { dataFormat: 'NHWC' } as const;
 
+/**
+ * The gradient of a fused kernel: ∂L/∂a from y, then the gradients of a = layer(x, W) + b — the
+ * layer's own for x and W (lazy: the tape asks only for those it needs) and Σ ∂L/∂a for b.
+ */
+function fusedGradient(
+  kernelName: string,
+  layerGradients: (da: tf.Tensor4D, x: tf.Tensor, filter: tf.Tensor, attrs: FusedConvAttrs) => { x: () => tf.Tensor; filter: () => tf.Tensor },
+): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved;
+      const a = attrs as unknown as FusedConvAttrs;
+      const da = activationGradient(dy as tf.Tensor, y, a.alpha);
+      return { ...layerGradients(da, x, filter, a), bias: () => biasGradient(da) };
+    },
+  };
+}
+
+const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
+
 const fusedGradients: tf.GradConfig[] = [
-  {
-    // Stock Conv2D gradient of a = conv(x, W) + b, for ∂L/∂a.
-    kernelName: CONV2D_LEAKY_RELU,
-    inputsToSave: ['x', 'filter'],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, filter, y] = saved;
-      const { strides, pad, alpha } = attrs as unknown as FusedConvAttrs;
-      const da = activationGradient(dy as tf.Tensor, y, alpha);
-      return {
-        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: da, filter }, { strides, pad, ...NHWC, inputShape: x.shape }) as tf.Tensor,
-        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: da }, { strides, pad, ...NHWC, filterShape: filter.shape }) as tf.Tensor,
-        bias: () => biasGradient(da),
-      };
-    },
-  },
-  {
-    // Stock Conv2DBackpropInput gradient of a = convᵀ(x, W) + b, for ∂L/∂a.
-    kernelName: CONV2D_TRANSPOSE_LEAKY_RELU,
-    inputsToSave: ['x', 'filter'],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, filter, y] = saved;
-      const { strides, pad, alpha } = attrs as unknown as FusedConvAttrs;
-      const da = activationGradient(dy as tf.Tensor, y, alpha);
-      return {
-        x: () => tf.engine().runKernel('Conv2D', { x: da, filter }, { strides, pad, ...NHWC, dilations: 1 }) as tf.Tensor,
-        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: da, dy: x }, { strides, pad, ...NHWC, filterShape: filter.shape }) as tf.Tensor,
-        bias: () => biasGradient(da),
-      };
-    },
-  },
-  {
-    kernelName: PASS_THROUGH,
-    gradFunc: (dy) => ({ x: () => (dy as tf.Tensor).clone() }),
-  },
+  // The stock Conv2D gradients, for a = conv(x, W) + b.
+  fusedGradient(CONV2D_LEAKY_RELU, (da, x, filter, { strides, pad }) => ({
+    x: () => run('Conv2DBackpropInput', { dy: da, filter }, { strides, pad, ...NHWC, inputShape: x.shape }),
+    filter: () => run('Conv2DBackpropFilter', { x, dy: da }, { strides, pad, ...NHWC, filterShape: filter.shape }),
+  })),
+  // The stock Conv2DBackpropInput gradients, for a = convᵀ(x, W) + b.
+  fusedGradient(CONV2D_TRANSPOSE_LEAKY_RELU, (da, x, filter, { strides, pad }) => ({
+    x: () => run('Conv2D', { x: da, filter }, { strides, pad, ...NHWC, dilations: 1 }),
+    filter: () => run('Conv2DBackpropFilter', { x: da, dy: x }, { strides, pad, ...NHWC, filterShape: filter.shape }),
+  })),
+  { kernelName: PASS_THROUGH, gradFunc: (dy) => ({ x: () => (dy as tf.Tensor).clone() }) },
 ];
 
 /** Registers the gradients of the fused kernels (global, like every tfjs gradient; once). */

@@ -160,7 +160,7 @@ static void activate(float *y, size_t n, int activation, float alpha) {
   if (activation == 1) {
     for (size_t i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
   } else if (activation == 2) {
-    for (size_t i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : alpha * y[i];
+    vk_leaky_relu(y, y, (long)n, alpha, 1); /* in place, vectorised (elementwise.c) */
   }
 }
 

@@ -21,6 +21,9 @@ void vk_sum_partials(float *dw, const float *partials, int chunks, size_t filter
  * 1 relu, 2 leaky relu y > 0 ? y : α·y), float by float as a bias Add then the activation kernel. */
 void vk_bias_activate(float *y, size_t rows, int cols, const float *bias, int activation, float alpha);
 
+/* y = x > 0 ? x : α·x over n floats (elementwise.c; x may be y). */
+void vk_leaky_relu(const float *x, float *y, long n, float alpha, int threads);
+
 /* A scratch buffer of the calling thread, grown as needed and kept between calls; null if out of memory. */
 float *vk_thread_scratch(size_t floats);
 /* A second one of the calling thread, for data its OpenMP threads share within one call. */

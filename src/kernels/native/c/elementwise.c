@@ -10,17 +10,45 @@
  */
 #include <stddef.h>
 
+#include "conv.h"
+
 /* Below this many floats a second thread costs more than it saves. */
 #define PARALLEL_FLOATS (1L << 16)
 
+/*
+ * Eight floats at a time in GCC vector types, with the select written out: as `x > 0 ? a :
+ * α·a` GCC keeps a branch per float (it may not vectorise a compare that could trap), and with
+ * the random signs of activations the mispredictions made these passes ~6× slower (measured).
+ */
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4))); /* unaligned access */
+static inline v8 load8(const float *p) { return *(const v8u *)p; }
+static inline void store8(float *p, v8 v) { *(v8u *)p = v; }
+/* x > 0 ? a : b, lane by lane (NaN > 0 is false). */
+static inline v8 positive_select(v8 x, v8 a, v8 b) {
+  const v8i m = x > 0;
+  return (v8)(((v8i)a & m) | ((v8i)b & ~m));
+}
+
 void vk_leaky_relu(const float *x, float *y, long n, float alpha, int threads) {
+  const long blocks = n / 8;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n >= PARALLEL_FLOATS)
-  for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : alpha * x[i];
+  for (long b = 0; b < blocks; b++) {
+    const v8 v = load8(x + 8 * b);
+    store8(y + 8 * b, positive_select(v, v, v * alpha));
+  }
+  for (long i = 8 * blocks; i < n; i++) y[i] = x[i] > 0 ? x[i] : alpha * x[i];
 }
 
 void vk_leaky_relu_grad(const float *dy, const float *x, float *dx, long n, float alpha, int threads) {
+  const long blocks = n / 8;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n >= PARALLEL_FLOATS)
-  for (long i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
+  for (long b = 0; b < blocks; b++) {
+    const v8 g = load8(dy + 8 * b);
+    store8(dx + 8 * b, positive_select(load8(x + 8 * b), g, g * alpha));
+  }
+  for (long i = 8 * blocks; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
 }
 
 void vk_add_bias_rows(const float *x, const float *bias, float *y, long rows, int cols, int threads) {
