@@ -146,7 +146,7 @@ test('fused layers: predict and training give the same numbers; the plain autoen
   ae.dispose();
 });
 
-test('fused layers: a layer applied alone, or a model of its feature maps, gives the convolution\'s own output', { skip }, () => {
+test('fused layers: a layer applied alone, a model of its feature maps, or execute by name gives the convolution\'s own output', { skip }, () => {
   const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 1 });
   const x = images(3, 6);
   const conv = vae.encoder.getLayer('encoder_conv_0');
@@ -156,6 +156,7 @@ test('fused layers: a layer applied alone, or a model of its feature maps, gives
   assert.ok(alone.some((v) => v < 0), 'pre-activation values (some negative)');
   const maps = tf.model({ inputs: vae.encoder.inputs, outputs: conv.output as tf.SymbolicTensor });
   assertSameBits(tf.tidy(() => (maps.predict(x) as tf.Tensor).dataSync().slice()), expected, 'a model that outputs the feature maps');
+  assertSameBits(tf.tidy(() => (vae.encoder.execute(x, (conv.output as tf.SymbolicTensor).name) as tf.Tensor).dataSync().slice()), expected, 'encoder.execute(x, a convolution)');
   const leaky = vae.encoder.getLayer('encoder_leaky_re_lu_0');
   const activated = tf.tidy(() => (leaky.apply(tf.tensor(expected, [3, 28, 28, 32])) as tf.Tensor).dataSync().slice());
   assert.ok(activated.every((v, i) => Object.is(v, expected[i] > 0 ? expected[i] : Math.fround(Math.fround(0.3) * expected[i]))), 'the LeakyReLU alone activates');

@@ -22,11 +22,12 @@ const activated = new WeakSet<tf.Tensor>();
 let fusedModelCalls = 0;
 
 /**
- * Runs the fused pairs when `model` is called (apply, predict, execute): the model must hold
- * each pair whole, the LeakyReLU being the only reader of its convolution's output.
+ * Runs the fused pairs when `model` is called (apply, predict): the model must hold each pair
+ * whole, the LeakyReLU being the only reader of its convolution's output. Not `execute`, which
+ * may ask for a convolution's own output by name.
  */
 export function runFusedIn(model: tf.LayersModel): void {
-  for (const method of ['call', 'predict', 'predictOnBatch', 'execute'] as const) {
+  for (const method of ['call', 'predict', 'predictOnBatch'] as const) {
     const own = (model[method] as (...args: unknown[]) => unknown).bind(model);
     (model as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       fusedModelCalls++;
