@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { autoencoderLoss } from '../loss';
 import { ConvAutoencoderBase } from './base';
 import { runFusedIn } from './fusion';
+import { predictInLargerBatches } from './predict-batch';
 import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import type { AutoencoderOptions } from './options';
@@ -27,7 +28,10 @@ export class Autoencoder extends ConvAutoencoderBase {
     this.encoder = tf.model({ inputs: encoderInput, outputs: encoderOutput, name: 'encoder' });
     this.decoder = buildDecoder(o, shapeBeforeFlattening);
     this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'autoencoder' });
-    for (const m of [this.encoder, this.decoder, this.model]) runFusedIn(m);
+    for (const m of [this.encoder, this.decoder, this.model]) {
+      runFusedIn(m);
+      predictInLargerBatches(m);
+    }
   }
 
   /** GDL's AE `compile(learning_rate)`: Adam + mean squared error. */

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors';
 import { vaeLoss } from '../loss';
 import { ConvAutoencoderBase } from './base';
 import { runFusedIn } from './fusion';
+import { predictInLargerBatches } from './predict-batch';
 import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import { sample, Sampling } from './layers';
@@ -39,7 +40,10 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     this.encoder = tf.model({ inputs: encoderInput, outputs: encoderOutput, name: 'encoder' });
     this.decoder = buildDecoder(o, shapeBeforeFlattening);
     this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'vae' });
-    for (const m of [this.encoderMuLogVar, this.encoder, this.decoder, this.model]) runFusedIn(m);
+    for (const m of [this.encoderMuLogVar, this.encoder, this.decoder, this.model]) {
+      runFusedIn(m);
+      predictInLargerBatches(m);
+    }
   }
 
   /**
