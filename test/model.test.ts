@@ -110,3 +110,26 @@ test('the model diagram is an SVG with one box per layer', async () => {
   assert.match(svg, /mu \(Dense\)/);
   vae.dispose();
 });
+
+test('predict without a batchSize runs batches of PREDICT_BATCH_SIZE (a given one is kept); decoded images do not depend on it', async () => {
+  await testBackend();
+  const { PREDICT_BATCH_SIZE } = await import('../src/model/predict-batch');
+  const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 3 });
+  const sizes: number[] = [];
+  const dense = vae.decoder.layers.find((l) => l.getClassName() === 'Dense')!;
+  const call = dense.call.bind(dense);
+  dense.call = (inputs, kwargs) => {
+    sizes.push((Array.isArray(inputs) ? inputs[0] : inputs).shape[0] ?? 0);
+    return call(inputs, kwargs);
+  };
+  const z = tf.randomNormal([PREDICT_BATCH_SIZE + 44, 2], 0, 1, 'float32', 5);
+  const byDefault = vae.decoder.predict(z) as tf.Tensor;
+  const inBatchesOf32 = vae.decoder.predict(z, { batchSize: 32 }) as tf.Tensor;
+  assert.deepEqual(byDefault.shape, [PREDICT_BATCH_SIZE + 44, 28, 28, 1]);
+  assert.deepEqual(Array.from(byDefault.dataSync()), Array.from(inBatchesOf32.dataSync()), 'same images, bit for bit');
+  tf.dispose([z, byDefault, inBatchesOf32]);
+  vae.dispose();
+  // The decoder's first layer saw two batches, then (batchSize: 32) batches of 32.
+  assert.deepEqual(sizes.slice(0, 2), [PREDICT_BATCH_SIZE, 44]);
+  assert.deepEqual(sizes.slice(2, 4), [32, 32]);
+});
