@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Autoencoder, ConfigError, MNIST_VAE_OPTIONS, VariationalAutoencoder, countParams } from '../src';
 import { modelDiagramSvg } from '../src/model/diagram';
+import { PREDICT_BATCH_SIZE } from '../src/model/predict-batch';
 import { summaryText } from '../src/model/summary';
 import { testBackend, TINY_OPTIONS } from './helpers';
 
@@ -113,7 +114,6 @@ test('the model diagram is an SVG with one box per layer', async () => {
 
 test('predict without a batchSize runs batches of PREDICT_BATCH_SIZE (a given one is kept); decoded images do not depend on it', async () => {
   await testBackend();
-  const { PREDICT_BATCH_SIZE } = await import('../src/model/predict-batch');
   const vae = new VariationalAutoencoder({ ...MNIST_VAE_OPTIONS, seed: 3 });
   const sizes: number[] = [];
   const dense = vae.decoder.layers.find((l) => l.getClassName() === 'Dense')!;
