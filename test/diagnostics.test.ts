@@ -143,6 +143,19 @@ test('formatPt writes numbers the Brazilian way', () => {
   assert.equal(formatPtSignificant(0.000135), '0,00014');
   assert.equal(formatPtSignificant(0.0923, 2), '0,092');
   assert.equal(formatPtSignificant(683.8, 3), '684');
+  // The kept formatters give toLocaleString's own strings, whatever the order of the calls.
+  const values = [0, -0, 1e-9, -1e-9, 0.5, 2.5, 58.72049, -3.25, 1234567.891, 1e21, NaN, Infinity, -Infinity];
+  for (let round = 0; round < 2; round++)
+    for (const v of values) {
+      for (let d = 0; d <= 4; d++) {
+        const own = v.toLocaleString('pt-BR', { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: true });
+        assert.equal(formatPt(v, d), /^-0(,0*)?$/.test(own) ? own.slice(1) : own, `formatPt(${v}, ${d})`);
+      }
+      for (let g = 1; g <= 4; g++) {
+        const own = v.toLocaleString('pt-BR', { maximumSignificantDigits: g, useGrouping: true });
+        assert.equal(formatPtSignificant(v, g), /^-0(,0*)?$/.test(own) ? own.slice(1) : own, `formatPtSignificant(${v}, ${g})`);
+      }
+    }
 });
 
 test('confidenceByRadius groups the readings by |z| in rings, the last one open', () => {
