@@ -5,8 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { autoencoderLoss } from '../loss';
 import { ConvAutoencoderBase } from './base';
-import { runFusedIn } from './fusion';
-import { predictInLargerBatches } from './predict-batch';
 import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import type { AutoencoderOptions } from './options';
@@ -28,10 +26,7 @@ export class Autoencoder extends ConvAutoencoderBase {
     this.encoder = tf.model({ inputs: encoderInput, outputs: encoderOutput, name: 'encoder' });
     this.decoder = buildDecoder(o, shapeBeforeFlattening);
     this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'autoencoder' });
-    for (const m of [this.encoder, this.decoder, this.model]) {
-      runFusedIn(m);
-      predictInLargerBatches(m);
-    }
+    this.useFastPaths([this.encoder, this.decoder, this.model]);
   }
 
   /** GDL's AE `compile(learning_rate)`: Adam + mean squared error. */

@@ -16,6 +16,8 @@ import { fit, type FitOptions } from '../train/fit';
 import type { TrainingSettings } from '../train/run-record';
 import type { TrainResult, TrainableModel } from '../train/types';
 import { modelDiagramSvg } from './diagram';
+import { runFusedIn } from './fusion';
+import { predictInLargerBatches } from './predict-batch';
 import type { ModelKind, ModelSpec } from './factory';
 import { validateOptions, type AutoencoderOptions } from './options';
 import { writeParams, type CompileSettings } from './params';
@@ -63,6 +65,14 @@ export abstract class ConvAutoencoderBase implements TrainableModel {
   /** Trainable variables in a fixed order with their save names (`encoder_conv_0/kernel`...). */
   namedVariables(): NamedVariable[] {
     return this.model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
+  }
+
+  /** What each of the package's models gets: the fused convolution pairs and larger predict batches. */
+  protected useFastPaths(models: tf.LayersModel[]): void {
+    for (const m of models) {
+      runFusedIn(m);
+      predictInLargerBatches(m);
+    }
   }
 
   protected setOptimizer(learningRate: number): void {

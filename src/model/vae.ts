@@ -6,8 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { vaeLoss } from '../loss';
 import { ConvAutoencoderBase } from './base';
-import { runFusedIn } from './fusion';
-import { predictInLargerBatches } from './predict-batch';
 import { loadRun, type LoadRunOptions } from './load';
 import { buildDecoder, buildEncoderBody, denseHead } from './build';
 import { sample, Sampling } from './layers';
@@ -40,10 +38,7 @@ export class VariationalAutoencoder extends ConvAutoencoderBase {
     this.encoder = tf.model({ inputs: encoderInput, outputs: encoderOutput, name: 'encoder' });
     this.decoder = buildDecoder(o, shapeBeforeFlattening);
     this.model = tf.model({ inputs: encoderInput, outputs: this.decoder.apply(encoderOutput) as tf.SymbolicTensor, name: 'vae' });
-    for (const m of [this.encoderMuLogVar, this.encoder, this.decoder, this.model]) {
-      runFusedIn(m);
-      predictInLargerBatches(m);
-    }
+    this.useFastPaths([this.encoderMuLogVar, this.encoder, this.decoder, this.model]);
   }
 
   /**

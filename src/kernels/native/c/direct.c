@@ -313,13 +313,13 @@ static inline __attribute__((always_inline)) void few_channels_tile(const int P,
 
 static void few_channels_tile_any(int P, const float *in, long step, int taps, const long *off, const float *const *w, int C,
                                   int cout, float *out, long out_step) {
-#define FEW_CASE(p) \
+#define FEW_CASE(p, _) \
   case p: few_channels_tile(p, in, step, taps, off, w, C, cout, out, out_step); return;
-  switch (P) { FEW_CASE(1) FEW_CASE(2) FEW_CASE(3) FEW_CASE(4) FEW_CASE(5) FEW_CASE(6)
-#if FEW_P > 6
-    FEW_CASE(7) FEW_CASE(8) FEW_CASE(9) FEW_CASE(10) FEW_CASE(11) FEW_CASE(12)
+#if FEW_P == 12
+  switch (P) { PIXELS_1_12(FEW_CASE, 0) }
+#else
+  switch (P) { PIXELS_1_6(FEW_CASE, 0) }
 #endif
-  }
 #undef FEW_CASE
 }
 
